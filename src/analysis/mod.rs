@@ -1,0 +1,82 @@
+//! Graph analyses over the heap model. [`Analysis`] runs the ones every view needs once:
+//! reachability (through the dominator tree), retained sizes, and a breadth-first
+//! shortest-path tree from the roots for retainer paths.
+
+pub mod dominators;
+pub mod lost;
+pub mod naming;
+pub mod retainers;
+
+use crate::heap::{Heap, ObjectId};
+use dominators::DominatorTree;
+
+/// Phases reported while an [`Analysis`] is computed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AnalysisPhase {
+    Dominators,
+    RetainedSizes,
+    ShortestPaths,
+}
+
+/// A heap with its core analyses.
+pub struct Analysis {
+    pub heap: Heap,
+    pub dom: DominatorTree,
+    /// Retained bytes per node; the last entry (the root node) is the reachable total.
+    pub retained: Vec<u64>,
+    /// Breadth-first parent of each object on a shortest path from the root node
+    /// (`dominators::NONE` when unreachable).
+    pub bfs_parent: Vec<u32>,
+}
+
+impl Analysis {
+    pub fn new(heap: Heap) -> Analysis {
+        Analysis::with_progress(heap, &mut |_, _, _| {})
+    }
+
+    /// `progress(phase, done, total)` is called now and then.
+    pub fn with_progress(
+        heap: Heap,
+        progress: &mut dyn FnMut(AnalysisPhase, u64, u64),
+    ) -> Analysis {
+        let root = heap.root_node();
+        progress(AnalysisPhase::Dominators, 0, 1);
+        let dom =
+            DominatorTree::compute_with_progress(&heap.succ, &heap.pred, root, &mut |d, t| {
+                progress(AnalysisPhase::Dominators, d as u64, t as u64)
+            });
+        progress(AnalysisPhase::RetainedSizes, 0, 1);
+        let mut shallow = Vec::with_capacity(heap.objects.len() + 1);
+        shallow.extend_from_slice(&heap.objects.size);
+        shallow.push(0);
+        let retained = dom.retained_sizes(&shallow);
+        drop(shallow);
+        progress(AnalysisPhase::ShortestPaths, 0, 1);
+        let bfs_parent = retainers::bfs_tree(&heap, &[]);
+        Analysis {
+            heap,
+            dom,
+            retained,
+            bfs_parent,
+        }
+    }
+
+    pub fn is_reachable(&self, id: ObjectId) -> bool {
+        self.dom.is_reachable(id)
+    }
+
+    /// Reachable objects (the root node excluded).
+    pub fn reachable_objects(&self) -> u64 {
+        self.dom.reachable_count().saturating_sub(1) as u64
+    }
+
+    pub fn reachable_bytes(&self) -> u64 {
+        self.retained[self.heap.root_node() as usize]
+    }
+
+    /// The immediate dominator of an object, None when it is the root node or unreachable.
+    pub fn idom(&self, id: ObjectId) -> Option<u32> {
+        let d = self.dom.idom(id);
+        (d != dominators::NONE && id != self.heap.root_node()).then_some(d)
+    }
+}

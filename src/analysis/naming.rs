@@ -1,0 +1,87 @@
+//! Names for objects, from the best evidence the dump offers (it stores no object types).
+//!
+//! In order: a Go 1.22+ malloc header naming a type descriptor; an interface word whose
+//! itab or type names the pointee; the allocation site of a sampled object; the object's
+//! shape (slot size, pointer-free or not, text-like).
+
+use serde::Serialize;
+
+use crate::heap::{flags, Heap, ObjectId};
+
+/// Which evidence named an object, best first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NameSource {
+    MallocHeader,
+    Interface,
+    AllocSite,
+    Shape,
+}
+
+/// The type descriptor address that names the object, with its source.
+pub fn type_evidence(heap: &Heap, id: ObjectId) -> Option<(u64, NameSource)> {
+    if let Ok(i) = heap.header_types.binary_search_by_key(&id, |h| h.0) {
+        return Some((heap.header_types[i].1, NameSource::MallocHeader));
+    }
+    let i = heap.iface_types.partition_point(|h| h.0 < id);
+    match heap.iface_types.get(i) {
+        Some(&(o, t)) if o == id => Some((t, NameSource::Interface)),
+        _ => None,
+    }
+}
+
+/// A type name for a descriptor address: the type record's name, or `type@0x…`.
+pub fn type_label(heap: &Heap, addr: u64) -> String {
+    match heap.type_name(addr) {
+        Some(n) => n.to_string(),
+        None => format!("type@0x{addr:x}"),
+    }
+}
+
+/// The first frame of an allocation stack outside the runtime, as `func (file.go:line)`.
+pub fn alloc_site(heap: &Heap, id: ObjectId) -> Option<String> {
+    let b = heap.bucket_of(id)?;
+    let frames = heap.bucket_frames(b);
+    let f = frames
+        .iter()
+        .find(|f| !is_runtime_func(heap.str(f.func)))
+        .or_else(|| frames.first())?;
+    let file = heap.str(f.file);
+    let base = file.rsplit('/').next().unwrap_or(file);
+    Some(format!("{} ({}:{})", heap.str(f.func), base, f.line))
+}
+
+/// Runtime and allocation-plumbing frames that say nothing about who allocated.
+pub fn is_runtime_func(name: &str) -> bool {
+    name.starts_with("runtime.")
+        || name.starts_with("internal/runtime")
+        || name.starts_with("reflect.unsafe_New")
+}
+
+/// A shape label such as `noscan 64 B`, `text 32 B` or `64 B with pointers`.
+pub fn shape_label(heap: &Heap, id: ObjectId) -> String {
+    let i = id as usize;
+    let size = heap.objects.size[i];
+    let f = heap.objects.flags[i];
+    if f & flags::HAS_POINTERS != 0 {
+        format!("{size} B with pointers")
+    } else if f & flags::TEXT != 0 {
+        format!("text {size} B")
+    } else {
+        format!("noscan {size} B")
+    }
+}
+
+/// The best name for an object and where it came from.
+pub fn object_name(heap: &Heap, id: ObjectId) -> (String, NameSource) {
+    if let Some((t, src)) = type_evidence(heap, id) {
+        return (type_label(heap, t), src);
+    }
+    if let Some(site) = alloc_site(heap, id) {
+        return (
+            format!("{} · {}", shape_label(heap, id), site),
+            NameSource::AllocSite,
+        );
+    }
+    (shape_label(heap, id), NameSource::Shape)
+}

@@ -1,0 +1,623 @@
+//! Records → [`Heap`]. A [`RecordSink`] that keeps what the analyses need while records
+//! stream past, then sorts, drops span-tail phantoms and resolves pointers in [`finish`].
+//!
+//! While decoding, per object it keeps address, size, file offset, shape hash and flags,
+//! plus the values of its pointer words that fall inside the heap range (8 bytes each).
+//! Contents are never kept.
+//!
+//! [`finish`]: HeapBuilder::finish
+
+use std::collections::HashMap;
+
+use super::csr::Csr;
+use super::memstats::MemStats;
+use super::model::*;
+use super::phantom::PhantomRule;
+use super::strings::StringTable;
+use crate::format::{self, read_word, DecodeError, Record, RecordPos, RecordSink};
+
+const NONE: u32 = u32::MAX;
+
+/// Phases a builder reports through its progress callback.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BuildPhase {
+    Sort,
+    Resolve,
+    Graph,
+}
+
+#[derive(Default)]
+pub struct HeapBuilder {
+    params: Params,
+    have_params: bool,
+    minor: u32,
+    // Objects in decode order.
+    addr: Vec<u64>,
+    size: Vec<u64>,
+    file_offset: Vec<u64>,
+    shape: Vec<u32>,
+    flags: Vec<u8>,
+    /// `ptr_end[i]`: end of object i's range in `ptrs` (start is `ptr_end[i - 1]`).
+    ptr_end: Vec<u32>,
+    /// Heap-range pointer values of all objects, concatenated in decode order.
+    ptrs: Vec<u64>,
+    /// Root pointer values in heap range, with where they live.
+    root_values: Vec<(u64, RootKind)>,
+    header_words: Vec<(u32, u64)>,
+    iface_words: Vec<(u64, u64)>,
+    itab_type: HashMap<u64, u64>,
+    type_index: HashMap<u64, u32>,
+    bucket_index: HashMap<u64, u32>,
+    raw_samples: Vec<(u64, u32)>,
+    words_scratch: Vec<(u64, u64)>,
+    heap: Heap,
+    strings: StringTable,
+}
+
+impl HeapBuilder {
+    pub fn new() -> HeapBuilder {
+        HeapBuilder::default()
+    }
+
+    /// Objects decoded so far.
+    pub fn objects_so_far(&self) -> usize {
+        self.addr.len()
+    }
+
+    #[inline]
+    fn in_heap(&self, v: u64) -> bool {
+        v >= self.params.heap_start && v < self.params.heap_end
+    }
+
+    /// Pointer words of a byte range: (offset, value) for words inside it.
+    fn words<'a>(
+        &'a self,
+        contents: &'a [u8],
+        fields: &format::FieldList<'a>,
+        out_of_range: &'a mut u64,
+    ) -> impl Iterator<Item = (u64, u64)> + 'a {
+        let ps = self.params.ptr_size;
+        let be = self.params.big_endian;
+        fields
+            .pointer_offsets()
+            .filter_map(move |off| match read_word(contents, off, ps, be) {
+                Some(v) => Some((off, v)),
+                None => {
+                    *out_of_range += 1;
+                    None
+                }
+            })
+    }
+
+    /// Interface words: a word holding a known itab or type address followed by a pointer
+    /// word gives the type of what that pointer points at.
+    fn note_ifaces(&mut self, words: &[(u64, u64)]) {
+        let ps = u64::from(self.params.ptr_size);
+        for pair in words.windows(2) {
+            let ((o1, v1), (o2, v2)) = (pair[0], pair[1]);
+            if o2 != o1 + ps || !self.in_heap(v2) {
+                continue;
+            }
+            let typ = if let Some(&t) = self.itab_type.get(&v1) {
+                t
+            } else if self.type_index.contains_key(&v1) {
+                v1
+            } else {
+                continue;
+            };
+            self.iface_words.push((v2, typ));
+        }
+    }
+
+    fn object(&mut self, o: &format::Object<'_>) {
+        let mut oor = 0u64;
+        let mut shape: u32 = 0x811c_9dc5 ^ (o.contents.len() as u32);
+        let mut any = false;
+        let mut words = std::mem::take(&mut self.words_scratch);
+        words.clear();
+        words.extend(self.words(o.contents, &o.fields, &mut oor));
+        for &(off, _) in &words {
+            any = true;
+            shape = (shape ^ off as u32).wrapping_mul(0x0100_0193);
+        }
+        self.heap.counts.out_of_range_fields += oor;
+        for &(_, v) in &words {
+            if self.in_heap(v) {
+                self.ptrs.push(v);
+            }
+        }
+        self.note_ifaces(&words);
+        let idx = self.addr.len() as u32;
+        let size = o.contents.len() as u64;
+        let mut fl = 0u8;
+        if any || !o.fields.is_empty() {
+            fl |= flags::HAS_POINTERS;
+            let small_max = if self.params.ptr_size == 8 { 512 } else { 128 };
+            if self.minor >= 22 && size > small_max && size <= 32 * 1024 {
+                if let Some(t) =
+                    read_word(o.contents, 0, self.params.ptr_size, self.params.big_endian)
+                {
+                    fl |= flags::MALLOC_HEADER;
+                    self.header_words.push((idx, t));
+                }
+            }
+        } else if looks_like_text(o.contents) {
+            fl |= flags::TEXT;
+        }
+        self.addr.push(o.addr);
+        self.size.push(size);
+        self.file_offset.push(o.contents_offset);
+        self.shape.push(shape);
+        self.flags.push(fl);
+        self.ptr_end
+            .push(u32::try_from(self.ptrs.len()).unwrap_or(u32::MAX));
+        self.words_scratch = words;
+    }
+
+    fn segment_roots(&mut self, s: &format::Segment<'_>, bss: bool) -> Segment {
+        let mut oor = 0u64;
+        let words: Vec<(u64, u64)> = self.words(s.contents, &s.fields, &mut oor).collect();
+        self.heap.counts.out_of_range_fields += oor;
+        for &(offset, v) in &words {
+            if self.in_heap(v) {
+                let kind = if bss {
+                    RootKind::Bss { offset }
+                } else {
+                    RootKind::Data { offset }
+                };
+                self.root_values.push((v, kind));
+            }
+        }
+        self.note_ifaces(&words);
+        Segment {
+            addr: s.addr,
+            size: s.contents.len() as u64,
+            file_offset: s.contents_offset,
+            pointer_words: words.len() as u64,
+        }
+    }
+
+    fn frame(&mut self, f: &format::StackFrame<'_>, pos: RecordPos) {
+        self.heap.counts.stack_frames += 1;
+        let Some(g) = self.heap.goroutines.len().checked_sub(1) else {
+            self.diag(format!(
+                "stack frame record #{} at offset {} precedes every goroutine record",
+                pos.index, pos.offset
+            ));
+            return;
+        };
+        let frame = self.heap.frames.len() as u32;
+        let mut oor = 0u64;
+        let words: Vec<(u64, u64)> = self.words(f.contents, &f.fields, &mut oor).collect();
+        self.heap.counts.out_of_range_fields += oor;
+        for &(offset, v) in &words {
+            if self.in_heap(v) {
+                self.root_values
+                    .push((v, RootKind::Frame { frame, offset }));
+            }
+        }
+        self.note_ifaces(&words);
+        let func = self.strings.intern(f.name);
+        self.heap.frames.push(Frame {
+            goroutine: g as u32,
+            depth: f.depth.min(u64::from(u32::MAX)) as u32,
+            sp: f.sp,
+            child_sp: f.child_sp,
+            size: f.contents.len() as u64,
+            entry_pc: f.entry_pc,
+            pc: f.pc,
+            cont_pc: f.cont_pc,
+            func,
+            pointer_words: words.len() as u32,
+        });
+        let n = self.heap.frames.len() as u32;
+        self.heap.goroutines[g].frames.1 = n;
+    }
+
+    fn diag(&mut self, message: String) {
+        if self.heap.diagnostics.len() < 1000 {
+            self.heap.diagnostics.push(Diagnostic { message });
+        }
+    }
+
+    fn finalizer(f: &format::Finalizer) -> Finalizer {
+        Finalizer {
+            object_addr: f.object,
+            closure: f.closure,
+            code: f.code,
+            arg_type: f.arg_type,
+            object_type: f.object_type,
+            object: None,
+        }
+    }
+
+    /// Sorts objects, drops phantoms, resolves every pointer and builds the graph.
+    /// `decode_error` is kept on the heap when the input broke before its end.
+    pub fn finish(
+        mut self,
+        decode_error: Option<DecodeError>,
+        progress: &mut dyn FnMut(BuildPhase),
+    ) -> Heap {
+        let mut heap = std::mem::take(&mut self.heap);
+        heap.params = std::mem::take(&mut self.params);
+        heap.decode_error = decode_error;
+        let n_dec = self.addr.len();
+        heap.counts.object_records = n_dec as u64;
+
+        progress(BuildPhase::Sort);
+        let mut order: Vec<u32> = (0..n_dec as u32).collect();
+        // Records come span by span; most runs are already sorted.
+        order.sort_unstable_by_key(|&i| self.addr[i as usize]);
+
+        let rule = PhantomRule::choose(
+            &heap.params,
+            heap.memstats.as_ref().map(|m| m.heap_objects),
+            &self.addr,
+            &self.size,
+            &self.flags,
+            &order,
+        );
+        if let Some(note) = &rule.note {
+            let note = note.clone();
+            heap.diagnostics.push(Diagnostic { message: note });
+        }
+        let mut final_id = vec![NONE; n_dec];
+        let mut objects = ObjectTable::default();
+        let phantom = rule.phantoms(&self.addr, &self.size, &self.flags, &order);
+        let mut prev_end = 0u64;
+        for (k, &d) in order.iter().enumerate() {
+            let d = d as usize;
+            if phantom[k] {
+                heap.counts.phantom_records += 1;
+                continue;
+            }
+            if self.addr[d] < prev_end {
+                if heap.diagnostics.len() < 1000 {
+                    heap.diagnostics.push(Diagnostic {
+                        message: format!(
+                            "object at 0x{:x} overlaps the object before it; it is ignored",
+                            self.addr[d]
+                        ),
+                    });
+                }
+                continue;
+            }
+            prev_end = self.addr[d].saturating_add(self.size[d]);
+            final_id[d] = objects.addr.len() as u32;
+            objects.addr.push(self.addr[d]);
+            objects.size.push(self.size[d]);
+            objects.file_offset.push(self.file_offset[d]);
+            objects.shape.push(self.shape[d]);
+            objects.flags.push(self.flags[d]);
+        }
+        drop(phantom);
+        self.size = Vec::new();
+        self.file_offset = Vec::new();
+        self.shape = Vec::new();
+        self.flags = Vec::new();
+        let n = objects.len();
+
+        progress(BuildPhase::Resolve);
+        // Resolve pointer values in place: each becomes a target id, or NONE.
+        let mut dangling = 0u64;
+        for v in self.ptrs.iter_mut() {
+            *v = match objects.find(*v) {
+                Some(t) => u64::from(t),
+                None => {
+                    dangling += 1;
+                    u64::from(NONE)
+                }
+            };
+        }
+        heap.counts.dangling_pointers = dangling;
+
+        // Roots.
+        let mut roots: Vec<Root> = Vec::with_capacity(self.root_values.len());
+        for &(value, kind) in &self.root_values {
+            if let Some(object) = objects.find(value) {
+                roots.push(Root {
+                    object,
+                    value,
+                    kind,
+                });
+            }
+        }
+        for (index, f) in heap.finalizers.iter_mut().enumerate() {
+            f.object = objects.find(f.object_addr);
+            push_finalizer_roots(&mut roots, &objects, f, index as u32, false);
+        }
+        for (index, f) in heap.queued_finalizers.iter_mut().enumerate() {
+            f.object = objects.find(f.object_addr);
+            push_finalizer_roots(&mut roots, &objects, f, index as u32, true);
+        }
+        roots.sort_by_key(|r| r.object);
+        self.root_values = Vec::new();
+
+        progress(BuildPhase::Graph);
+        let mut degrees = vec![0u32; n + 1];
+        let mut start = 0usize;
+        for d in 0..n_dec {
+            let end = self.ptr_end[d] as usize;
+            let id = final_id[d];
+            if id != NONE {
+                degrees[id as usize] = self.ptrs[start..end]
+                    .iter()
+                    .filter(|&&t| t != u64::from(NONE))
+                    .count() as u32;
+            }
+            start = end;
+        }
+        let mut root_targets: Vec<u32> = roots.iter().map(|r| r.object).collect();
+        root_targets.dedup();
+        degrees[n] = root_targets.len() as u32;
+        let succ = Csr::from_degrees(&degrees, |push| {
+            let mut start = 0usize;
+            for d in 0..n_dec {
+                let end = self.ptr_end[d] as usize;
+                let id = final_id[d];
+                if id != NONE {
+                    for &t in &self.ptrs[start..end] {
+                        if t != u64::from(NONE) {
+                            push(id, t as u32);
+                        }
+                    }
+                }
+                start = end;
+            }
+            for &t in &root_targets {
+                push(n as u32, t);
+            }
+        });
+        self.ptrs = Vec::new();
+        self.ptr_end = Vec::new();
+        let succ = match succ {
+            Ok(s) => s,
+            Err(e) => {
+                heap.diagnostics.push(Diagnostic {
+                    message: format!("{e}; pointer edges dropped"),
+                });
+                Csr::from_edges(n + 1, &[])
+            }
+        };
+        heap.pointer_edges = (succ.edge_count() - root_targets.len()) as u64;
+        heap.pred = succ
+            .transpose()
+            .unwrap_or_else(|_| Csr::from_edges(n + 1, &[]));
+        heap.succ = succ;
+        heap.roots = roots;
+
+        // Type hints and samples, mapped to final ids.
+        heap.header_types = self
+            .header_words
+            .iter()
+            .filter_map(|&(d, t)| (final_id[d as usize] != NONE).then(|| (final_id[d as usize], t)))
+            .collect();
+        heap.header_types.sort_unstable();
+        heap.iface_types = self
+            .iface_words
+            .iter()
+            .filter_map(|&(v, t)| objects.find(v).map(|o| (o, t)))
+            .collect();
+        heap.iface_types.sort_unstable();
+        heap.iface_types.dedup();
+        heap.alloc_sample_records = self.raw_samples.len() as u64;
+        let mut unresolved = 0u64;
+        heap.alloc_samples = self
+            .raw_samples
+            .iter()
+            .filter_map(|&(a, b)| {
+                let r = objects.find(a).map(|o| (o, b));
+                if r.is_none() {
+                    unresolved += 1;
+                }
+                r
+            })
+            .collect();
+        heap.alloc_samples.sort_unstable();
+        heap.alloc_samples.dedup_by_key(|s| s.0);
+        if unresolved > 0 {
+            heap.diagnostics.push(Diagnostic {
+                message: format!("{unresolved} alloc sample records point at no object"),
+            });
+        }
+        heap.types.sort_by_key(|t| t.addr);
+        heap.objects = objects;
+        heap.strings = std::mem::take(&mut self.strings);
+        heap
+    }
+}
+
+fn push_finalizer_roots(
+    roots: &mut Vec<Root>,
+    objects: &ObjectTable,
+    f: &Finalizer,
+    index: u32,
+    queued: bool,
+) {
+    for (value, field) in [
+        (f.object_addr, FinalizerField::Object),
+        (f.closure, FinalizerField::Closure),
+    ] {
+        if let Some(object) = objects.find(value) {
+            let kind = if queued {
+                RootKind::QueuedFinalizer { index, field }
+            } else {
+                RootKind::Finalizer { index, field }
+            };
+            roots.push(Root {
+                object,
+                value,
+                kind,
+            });
+        }
+    }
+}
+
+/// Printable UTF-8 over the first bytes, ignoring trailing zero padding.
+fn looks_like_text(b: &[u8]) -> bool {
+    let head = &b[..b.len().min(64)];
+    let end = head.iter().rposition(|&c| c != 0).map_or(0, |p| p + 1);
+    if end < 4 {
+        return false;
+    }
+    match std::str::from_utf8(&head[..end]) {
+        Ok(s) => s
+            .chars()
+            .all(|c| !c.is_control() || c == '\n' || c == '\t' || c == '\r'),
+        // The 64-byte cut may split a multi-byte character.
+        Err(e) => e.valid_up_to() + 4 > end && e.valid_up_to() >= 4,
+    }
+}
+
+impl RecordSink for HeapBuilder {
+    fn record(&mut self, rec: &Record<'_>, pos: RecordPos) {
+        self.heap.counts.records += 1;
+        match rec {
+            Record::Params(p) => {
+                self.have_params = true;
+                self.params = Params {
+                    big_endian: p.big_endian,
+                    ptr_size: p.ptr_size as u8,
+                    heap_start: p.heap_start,
+                    heap_end: p.heap_end,
+                    arch: match p.arch {
+                        format::Arch::Name(n) => String::from_utf8_lossy(n).into_owned(),
+                        format::Arch::Code(c) => format!("arch code {c}"),
+                    },
+                    go_version: String::from_utf8_lossy(p.version).into_owned(),
+                    ncpu: p.ncpu,
+                };
+                if self.params.heap_start >= self.params.heap_end {
+                    self.params.heap_start = 0;
+                    self.params.heap_end = u64::MAX;
+                }
+                self.minor = self.params.go_minor().map_or(0, |v| v.1);
+            }
+            Record::Object(o) => self.object(o),
+            Record::Type(t) => {
+                self.heap.counts.type_records += 1;
+                if self.type_index.contains_key(&t.addr) {
+                    self.heap.counts.duplicate_type_records += 1;
+                } else {
+                    let name = self.strings.intern(t.name);
+                    self.type_index.insert(t.addr, self.heap.types.len() as u32);
+                    self.heap.types.push(TypeInfo {
+                        addr: t.addr,
+                        size: t.size,
+                        name,
+                    });
+                }
+            }
+            Record::Itab(i) => {
+                self.itab_type.insert(i.addr, i.typ);
+                self.heap.itabs.push(Itab {
+                    addr: i.addr,
+                    typ: i.typ,
+                });
+            }
+            Record::Goroutine(g) => {
+                let n = self.heap.frames.len() as u32;
+                let nd = self.heap.defers.len() as u32;
+                let np = self.heap.panics.len() as u32;
+                let wait_reason = self.strings.intern(g.wait_reason);
+                self.heap.goroutines.push(Goroutine {
+                    addr: g.addr,
+                    sp: g.sp,
+                    id: g.id,
+                    gopc: g.gopc,
+                    status: g.status,
+                    system: g.system,
+                    wait_since: g.wait_since,
+                    wait_reason,
+                    ctxt: g.ctxt,
+                    m: g.m,
+                    defer_top: g.defer_top,
+                    panic_top: g.panic_top,
+                    frames: (n, n),
+                    defers: (nd, nd),
+                    panics: (np, np),
+                });
+            }
+            Record::StackFrame(f) => self.frame(f, pos),
+            Record::Defer(d) => {
+                self.heap.defers.push(Defer {
+                    addr: d.addr,
+                    gp: d.gp,
+                    argp: d.argp,
+                    pc: d.pc,
+                    closure: d.closure,
+                    code: d.code,
+                    link: d.link,
+                });
+                let n = self.heap.defers.len() as u32;
+                if let Some(g) = self.heap.goroutines.last_mut() {
+                    g.defers.1 = n;
+                }
+            }
+            Record::Panic(p) => {
+                self.heap.panics.push(Panic {
+                    addr: p.addr,
+                    gp: p.gp,
+                    arg_type: p.arg_type,
+                    arg_data: p.arg_data,
+                    link: p.link,
+                });
+                let n = self.heap.panics.len() as u32;
+                if let Some(g) = self.heap.goroutines.last_mut() {
+                    g.panics.1 = n;
+                }
+            }
+            Record::OsThread(t) => self.heap.osthreads.push(OsThread {
+                addr: t.addr,
+                id: t.id,
+                os_id: t.os_id,
+            }),
+            Record::Finalizer(f) => self.heap.finalizers.push(Self::finalizer(f)),
+            Record::QueuedFinalizer(f) => self.heap.queued_finalizers.push(Self::finalizer(f)),
+            Record::MemStats(m) => self.heap.memstats = Some(MemStats::from_values(&m.values())),
+            Record::Data(s) => self.heap.data = self.segment_roots(s, false),
+            Record::Bss(s) => self.heap.bss = self.segment_roots(s, true),
+            Record::MemProf(m) => {
+                let start = self.heap.bucket_frames.len() as u32;
+                for f in m.frames.iter() {
+                    let func = self.strings.intern(f.func);
+                    let file = self.strings.intern(f.file);
+                    self.heap.bucket_frames.push(BucketFrame {
+                        func,
+                        file,
+                        line: f.line,
+                    });
+                }
+                let end = self.heap.bucket_frames.len() as u32;
+                self.bucket_index
+                    .insert(m.id, self.heap.buckets.len() as u32);
+                self.heap.buckets.push(Bucket {
+                    id: m.id,
+                    size: m.size,
+                    frames: (start, end),
+                    allocs: m.allocs,
+                    frees: m.frees,
+                });
+            }
+            Record::AllocSample(s) => match self.bucket_index.get(&s.bucket) {
+                Some(&b) => self.raw_samples.push((s.addr, b)),
+                None => {
+                    let msg = format!(
+                        "alloc sample record #{} names unknown bucket 0x{:x}",
+                        pos.index, s.bucket
+                    );
+                    self.diag(msg);
+                }
+            },
+            Record::OtherRoot(r) => {
+                self.heap.counts.other_roots += 1;
+                if self.in_heap(r.addr) {
+                    let description = self.strings.intern(r.description);
+                    self.root_values
+                        .push((r.addr, RootKind::Other { description }));
+                }
+            }
+            Record::Eof => {}
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! Records → the heap model: objects in address order with `u32` ids, a CSR pointer graph
+//! with a synthetic root node, roots with labels, goroutines, profiles and memstats.
+
+mod builder;
+pub mod csr;
+mod memstats;
+mod model;
+mod phantom;
+mod strings;
+
+pub use builder::{BuildPhase, HeapBuilder};
+pub use csr::Csr;
+pub use memstats::MemStats;
+pub use model::*;
+pub use strings::{StrId, StringTable};

@@ -1,0 +1,408 @@
+//! The heap model: what the analyses and front ends read.
+
+use super::csr::Csr;
+use super::memstats::MemStats;
+use super::strings::{StrId, StringTable};
+use crate::format::DecodeError;
+use serde::Serialize;
+
+/// Index of an object in address order.
+pub type ObjectId = u32;
+
+/// Per-object flags, computed while decoding.
+pub mod flags {
+    /// The object's field list names at least one pointer word.
+    pub const HAS_POINTERS: u8 = 1;
+    /// Pointer-free and its first bytes are printable text.
+    pub const TEXT: u8 = 2;
+    /// Go 1.22+: the first word is a malloc header (a type descriptor address).
+    pub const MALLOC_HEADER: u8 = 4;
+}
+
+/// Objects in address order, as parallel flat arrays indexed by [`ObjectId`].
+#[derive(Clone, Debug, Default)]
+pub struct ObjectTable {
+    pub addr: Vec<u64>,
+    /// Slot size: the length of the dumped contents.
+    pub size: Vec<u64>,
+    /// Absolute file offset of the contents, for reading them again on demand.
+    pub file_offset: Vec<u64>,
+    /// A hash of (slot size, pointer offsets): objects with equal shape share it.
+    pub shape: Vec<u32>,
+    pub flags: Vec<u8>,
+}
+
+impl ObjectTable {
+    pub fn len(&self) -> usize {
+        self.addr.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.addr.is_empty()
+    }
+
+    /// The object whose slot contains `addr` (interior pointers included).
+    #[inline]
+    pub fn find(&self, addr: u64) -> Option<ObjectId> {
+        let i = self.addr.partition_point(|&a| a <= addr);
+        if i == 0 {
+            return None;
+        }
+        let i = i - 1;
+        (addr - self.addr[i] < self.size[i]).then_some(i as ObjectId)
+    }
+
+    /// The address a Go pointer to this object holds (slot + 8 for malloc-header objects).
+    pub fn value_addr(&self, id: ObjectId) -> u64 {
+        let i = id as usize;
+        if self.flags[i] & flags::MALLOC_HEADER != 0 {
+            self.addr[i] + 8
+        } else {
+            self.addr[i]
+        }
+    }
+}
+
+/// The params record, owned.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Params {
+    pub big_endian: bool,
+    pub ptr_size: u8,
+    pub heap_start: u64,
+    pub heap_end: u64,
+    pub arch: String,
+    /// Params field 6: the runtime version (`go1.27.3`) since about Go 1.17.
+    pub go_version: String,
+    pub ncpu: u64,
+}
+
+impl Params {
+    /// `(major, minor)` from a version string like `go1.22.10`, when it is one.
+    pub fn go_minor(&self) -> Option<(u32, u32)> {
+        parse_go_version(&self.go_version)
+    }
+}
+
+pub(crate) fn parse_go_version(s: &str) -> Option<(u32, u32)> {
+    let at = s.find("go1.")?;
+    let rest = &s[at + 2..];
+    let mut parts = rest.split(|c: char| !c.is_ascii_digit());
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Goroutine {
+    pub addr: u64,
+    pub sp: u64,
+    pub id: u64,
+    pub gopc: u64,
+    pub status: u64,
+    pub system: bool,
+    pub wait_since: u64,
+    pub wait_reason: StrId,
+    pub ctxt: u64,
+    pub m: u64,
+    pub defer_top: u64,
+    pub panic_top: u64,
+    /// Range into [`Heap::frames`], innermost first.
+    pub frames: (u32, u32),
+    /// Range into [`Heap::defers`].
+    pub defers: (u32, u32),
+    /// Range into [`Heap::panics`].
+    pub panics: (u32, u32),
+}
+
+impl Goroutine {
+    pub fn status_name(&self) -> &'static str {
+        match self.status {
+            0 => "idle",
+            1 => "runnable",
+            2 => "running",
+            3 => "syscall",
+            4 => "waiting",
+            _ => "unknown",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Frame {
+    /// Index into [`Heap::goroutines`].
+    pub goroutine: u32,
+    pub depth: u32,
+    pub sp: u64,
+    pub child_sp: u64,
+    pub size: u64,
+    pub entry_pc: u64,
+    pub pc: u64,
+    pub cont_pc: u64,
+    pub func: StrId,
+    pub pointer_words: u32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Defer {
+    pub addr: u64,
+    pub gp: u64,
+    pub argp: u64,
+    pub pc: u64,
+    pub closure: u64,
+    pub code: u64,
+    pub link: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Panic {
+    pub addr: u64,
+    pub gp: u64,
+    pub arg_type: u64,
+    pub arg_data: u64,
+    pub link: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct OsThread {
+    pub addr: u64,
+    pub id: u64,
+    pub os_id: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Finalizer {
+    pub object_addr: u64,
+    pub closure: u64,
+    pub code: u64,
+    pub arg_type: u64,
+    pub object_type: u64,
+    /// The object the finalizer is set on, when it resolves.
+    pub object: Option<ObjectId>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TypeInfo {
+    pub addr: u64,
+    pub size: u64,
+    pub name: StrId,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Itab {
+    pub addr: u64,
+    pub typ: u64,
+}
+
+/// A memprof bucket: an allocation stack and its counts.
+#[derive(Clone, Debug, Serialize)]
+pub struct Bucket {
+    pub id: u64,
+    pub size: u64,
+    /// Range into [`Heap::bucket_frames`], innermost first.
+    pub frames: (u32, u32),
+    pub allocs: u64,
+    pub frees: u64,
+}
+
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct BucketFrame {
+    pub func: StrId,
+    pub file: StrId,
+    pub line: u64,
+}
+
+/// The data or bss segment (only its extent; the pointer words became roots).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Segment {
+    pub addr: u64,
+    pub size: u64,
+    pub file_offset: u64,
+    pub pointer_words: u64,
+}
+
+/// Which field of a finalizer record a root comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum FinalizerField {
+    Object,
+    Closure,
+}
+
+/// Where a root pointer lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum RootKind {
+    /// A pointer word in the data segment, `offset` bytes from its start.
+    Data { offset: u64 },
+    /// A pointer word in the bss segment.
+    Bss { offset: u64 },
+    /// A pointer word in a stack frame (`frame` indexes [`Heap::frames`]).
+    Frame { frame: u32, offset: u64 },
+    /// A registered finalizer (`index` into [`Heap::finalizers`]).
+    Finalizer { index: u32, field: FinalizerField },
+    /// A queued finalizer (`index` into [`Heap::queued_finalizers`]).
+    QueuedFinalizer { index: u32, field: FinalizerField },
+    /// An otherroot record (never written by Go releases, kept for completeness).
+    Other { description: StrId },
+}
+
+/// One root pointer: where it lives and the object it points into.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Root {
+    pub object: ObjectId,
+    /// The pointer value as stored.
+    pub value: u64,
+    pub kind: RootKind,
+}
+
+/// A problem that does not stop the analysis.
+#[derive(Clone, Debug, Serialize)]
+pub struct Diagnostic {
+    pub message: String,
+}
+
+/// Counts of records as decoded.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RecordCounts {
+    pub records: u64,
+    pub object_records: u64,
+    /// Object records that are span-tail metadata, not objects (Go 1.22+).
+    pub phantom_records: u64,
+    pub type_records: u64,
+    pub duplicate_type_records: u64,
+    pub stack_frames: u64,
+    pub other_roots: u64,
+    /// Pointer words in objects that point into the heap range but into no object.
+    pub dangling_pointers: u64,
+    /// Pointer-list entries whose word lies outside the object's contents.
+    pub out_of_range_fields: u64,
+}
+
+/// The whole heap, ready for analysis.
+#[derive(Debug, Default)]
+pub struct Heap {
+    pub params: Params,
+    pub objects: ObjectTable,
+    /// Pointer edges over `objects.len() + 1` nodes: node `objects.len()` is the synthetic
+    /// root, whose successors are the distinct objects that roots point at.
+    pub succ: Csr,
+    pub pred: Csr,
+    /// Edges between objects (the root node's edges excluded), with multiplicity.
+    pub pointer_edges: u64,
+    /// Every root pointer that resolves to an object, sorted by object.
+    pub roots: Vec<Root>,
+    pub goroutines: Vec<Goroutine>,
+    pub frames: Vec<Frame>,
+    pub defers: Vec<Defer>,
+    pub panics: Vec<Panic>,
+    pub osthreads: Vec<OsThread>,
+    pub finalizers: Vec<Finalizer>,
+    pub queued_finalizers: Vec<Finalizer>,
+    pub types: Vec<TypeInfo>,
+    pub itabs: Vec<Itab>,
+    pub buckets: Vec<Bucket>,
+    pub bucket_frames: Vec<BucketFrame>,
+    /// Alloc sample records resolved to (object, index into `buckets`), sorted by object.
+    pub alloc_samples: Vec<(ObjectId, u32)>,
+    /// Alloc sample records as decoded (including ones that did not resolve).
+    pub alloc_sample_records: u64,
+    /// Go 1.22+: (object, type descriptor address) read from malloc headers.
+    pub header_types: Vec<(ObjectId, u64)>,
+    /// (object, type descriptor address) from interface words that point at the object.
+    pub iface_types: Vec<(ObjectId, u64)>,
+    pub memstats: Option<MemStats>,
+    pub data: Segment,
+    pub bss: Segment,
+    pub strings: StringTable,
+    pub counts: RecordCounts,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Set when the input ended early or broke mid-way: what was read before it is here.
+    pub decode_error: Option<DecodeError>,
+}
+
+impl Heap {
+    /// The synthetic root node of `succ`/`pred`.
+    pub fn root_node(&self) -> u32 {
+        self.objects.len() as u32
+    }
+
+    pub fn object_count(&self) -> usize {
+        self.objects.len()
+    }
+
+    pub fn total_object_bytes(&self) -> u64 {
+        self.objects.size.iter().sum()
+    }
+
+    /// Roots pointing at `id` (a slice of `roots`).
+    pub fn roots_of(&self, id: ObjectId) -> &[Root] {
+        let lo = self.roots.partition_point(|r| r.object < id);
+        let hi = self.roots.partition_point(|r| r.object <= id);
+        &self.roots[lo..hi]
+    }
+
+    /// The allocation bucket of a sampled object.
+    pub fn bucket_of(&self, id: ObjectId) -> Option<&Bucket> {
+        let i = self.alloc_samples.partition_point(|s| s.0 < id);
+        let s = self.alloc_samples.get(i)?;
+        (s.0 == id).then(|| &self.buckets[s.1 as usize])
+    }
+
+    pub fn bucket_frames(&self, b: &Bucket) -> &[BucketFrame] {
+        &self.bucket_frames[b.frames.0 as usize..b.frames.1 as usize]
+    }
+
+    pub fn goroutine_frames(&self, g: &Goroutine) -> &[Frame] {
+        &self.frames[g.frames.0 as usize..g.frames.1 as usize]
+    }
+
+    pub fn str(&self, id: StrId) -> &str {
+        self.strings.get(id)
+    }
+
+    pub fn type_name(&self, addr: u64) -> Option<&str> {
+        let i = self.types.binary_search_by_key(&addr, |t| t.addr).ok()?;
+        Some(self.str(self.types[i].name))
+    }
+
+    /// A label a person understands, e.g. `goroutine 18 · main.worker (frame 1) +0x10`.
+    pub fn root_label(&self, kind: &RootKind) -> String {
+        match *kind {
+            RootKind::Data { offset } => {
+                format!(
+                    "global in data segment +0x{offset:x} (0x{:x})",
+                    self.data.addr + offset
+                )
+            }
+            RootKind::Bss { offset } => {
+                format!(
+                    "global in bss segment +0x{offset:x} (0x{:x})",
+                    self.bss.addr + offset
+                )
+            }
+            RootKind::Frame { frame, offset } => {
+                let f = &self.frames[frame as usize];
+                let g = &self.goroutines[f.goroutine as usize];
+                format!(
+                    "goroutine {} · {} (frame {}) local +0x{offset:x}",
+                    g.id,
+                    self.str(f.func),
+                    f.depth
+                )
+            }
+            RootKind::Finalizer { index, field } => format!(
+                "registered finalizer #{index} ({})",
+                match field {
+                    FinalizerField::Object => "object",
+                    FinalizerField::Closure => "closure",
+                }
+            ),
+            RootKind::QueuedFinalizer { index, field } => format!(
+                "queued finalizer #{index} ({})",
+                match field {
+                    FinalizerField::Object => "object",
+                    FinalizerField::Closure => "closure",
+                }
+            ),
+            RootKind::Other { description } => format!("other root: {}", self.str(description)),
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! dumpscope: a Go heap dump analyzer.
+//!
+//! The crate is a pure core that builds natively and for `wasm32-unknown-unknown`, with
+//! thin front ends on top. Data flows one way:
+//!
+//! - [`format`]: bytes → records. A push parser for the `go1.7 heap dump` format; no I/O,
+//!   never panics, errors carry the byte offset and the record.
+//! - [`heap`]: records → the heap model: object table in address order, CSR pointer graph,
+//!   roots with human labels, goroutines, profiles, memstats.
+//! - [`analysis`]: reachability, dominators and retained sizes, retainer paths.
+//! - [`report`]: plain serializable rows shared by the CLI and the web app.
+//!
+//! Front ends: `src/bin/dumpscope.rs` (native CLI).
+
+pub mod analysis;
+pub mod format;
+pub mod heap;
+pub mod load;
+pub mod report;

@@ -1,0 +1,97 @@
+//! The pipeline from bytes to an analysed heap, for every front end: feed chunks, then
+//! finish. Native callers use [`load_reader`]; the web worker drives [`Loader`] with File
+//! slices.
+
+use std::io::Read;
+
+use crate::format::{DecodeError, Decoder};
+use crate::heap::{BuildPhase, Heap, HeapBuilder};
+
+/// Streams chunks through the decoder into the heap builder.
+pub struct Loader {
+    decoder: Decoder,
+    builder: HeapBuilder,
+    error: Option<DecodeError>,
+}
+
+impl Loader {
+    /// `total_len`, when known, lets impossible lengths fail at once.
+    pub fn new(total_len: Option<u64>) -> Loader {
+        Loader {
+            decoder: total_len.map_or_else(Decoder::new, Decoder::with_total_len),
+            builder: HeapBuilder::new(),
+            error: None,
+        }
+    }
+
+    /// Feeds the next chunk. After a decode error further input is ignored; the error is
+    /// reported by [`Loader::finish`].
+    pub fn feed(&mut self, chunk: &[u8]) {
+        if self.error.is_none() {
+            if let Err(e) = self.decoder.feed(chunk, &mut self.builder) {
+                self.error = Some(e);
+            }
+        }
+    }
+
+    /// Bytes consumed so far.
+    pub fn offset(&self) -> u64 {
+        self.decoder.offset()
+    }
+
+    /// Object records decoded so far.
+    pub fn objects(&self) -> usize {
+        self.builder.objects_so_far()
+    }
+
+    /// True once a decode error has stopped the input.
+    pub fn failed(&self) -> Option<&DecodeError> {
+        self.error.as_ref()
+    }
+
+    /// Ends the input. Errors that leave nothing usable (not a dump, no params) are
+    /// returned; any later problem is kept on the heap as `decode_error`, with everything
+    /// read before it.
+    pub fn finish(mut self, progress: &mut dyn FnMut(BuildPhase)) -> Result<Heap, DecodeError> {
+        if self.error.is_none() {
+            if let Err(e) = self.decoder.finish(&mut self.builder) {
+                self.error = Some(e);
+            }
+        }
+        if let Some(e) = &self.error {
+            if !e.is_partial_ok() || self.decoder.records() == 0 {
+                return Err(e.clone());
+            }
+        }
+        Ok(self.builder.finish(self.error, progress))
+    }
+}
+
+/// Reads a whole dump from `r` in 1 MiB chunks.
+pub fn load_reader(
+    mut r: impl Read,
+    total_len: Option<u64>,
+) -> std::io::Result<Result<Heap, DecodeError>> {
+    let mut loader = Loader::new(total_len);
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        loader.feed(&buf[..n]);
+        if loader.failed().is_some() {
+            break;
+        }
+    }
+    Ok(loader.finish(&mut |_| {}))
+}
+
+/// Decodes an in-memory dump.
+pub fn load_bytes(data: &[u8]) -> Result<Heap, DecodeError> {
+    let mut loader = Loader::new(Some(data.len() as u64));
+    loader.feed(data);
+    loader.finish(&mut |_| {})
+}

@@ -1,0 +1,310 @@
+//! Plain serializable rows shared by the CLI (`--json` and text) and the web app.
+//!
+//! Everything here is computed from an [`Analysis`]; nothing is estimated. Strings that come
+//! from the dump are plain data fields: front ends escape them when rendering.
+
+use serde::Serialize;
+
+use crate::analysis::naming::{object_name, NameSource};
+use crate::analysis::{lost, retainers, Analysis};
+use crate::heap::{Heap, MemStats, ObjectId, RootKind};
+
+/// `0x…` for an address.
+pub fn hex(v: u64) -> String {
+    format!("0x{v:x}")
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub go_version: String,
+    pub arch: String,
+    pub pointer_size: u8,
+    pub big_endian: bool,
+    pub ncpu: u64,
+    pub heap_start: String,
+    pub heap_end: String,
+    pub objects: u64,
+    pub object_bytes: u64,
+    pub pointer_edges: u64,
+    pub gc_roots: u64,
+    pub root_pointers: u64,
+    pub reachable_objects: u64,
+    pub reachable_bytes: u64,
+    pub unreachable_objects: u64,
+    pub unreachable_bytes: u64,
+    pub goroutines: u64,
+    pub stack_frames: u64,
+    pub finalizers: u64,
+    pub queued_finalizers: u64,
+    pub memprof_buckets: u64,
+    pub alloc_samples: u64,
+    pub type_records: u64,
+    pub itabs: u64,
+    pub osthreads: u64,
+    pub defers: u64,
+    pub panics: u64,
+    pub object_records: u64,
+    pub phantom_records: u64,
+    pub dangling_pointers: u64,
+    pub memstats: Option<MemStats>,
+    pub reconciliation: Option<Reconciliation>,
+    /// Set when the dump is cut or broken: what was read before the problem is analysed.
+    pub decode_error: Option<String>,
+    pub diagnostics: Vec<String>,
+}
+
+/// MemStats next to what the objects add up to.
+#[derive(Clone, Debug, Serialize)]
+pub struct Reconciliation {
+    pub heap_alloc: u64,
+    pub object_bytes: u64,
+    /// `object_bytes - heap_alloc` (signed).
+    pub bytes_difference: i64,
+    pub heap_objects: u64,
+    pub objects: u64,
+    pub objects_difference: i64,
+    pub heap_inuse: u64,
+    pub stack_inuse: u64,
+    pub mspan_inuse: u64,
+    pub gc_sys: u64,
+    pub num_gc: u64,
+    pub pause_total_ns: u64,
+    /// Most recent GC pauses, oldest first.
+    pub recent_pauses_ns: Vec<u64>,
+}
+
+pub fn summary(a: &Analysis) -> Summary {
+    let h = &a.heap;
+    let objects = h.objects.len() as u64;
+    let object_bytes = h.total_object_bytes();
+    let reachable_objects = a.reachable_objects();
+    let reachable_bytes = a.reachable_bytes();
+    let reconciliation = h.memstats.as_ref().map(|m| Reconciliation {
+        heap_alloc: m.heap_alloc,
+        object_bytes,
+        bytes_difference: object_bytes as i64 - m.heap_alloc as i64,
+        heap_objects: m.heap_objects,
+        objects,
+        objects_difference: objects as i64 - m.heap_objects as i64,
+        heap_inuse: m.heap_inuse,
+        stack_inuse: m.stack_inuse,
+        mspan_inuse: m.mspan_inuse,
+        gc_sys: m.gc_sys,
+        num_gc: m.num_gc,
+        pause_total_ns: m.pause_total_ns,
+        recent_pauses_ns: m.recent_pauses(),
+    });
+    Summary {
+        go_version: h.params.go_version.clone(),
+        arch: h.params.arch.clone(),
+        pointer_size: h.params.ptr_size,
+        big_endian: h.params.big_endian,
+        ncpu: h.params.ncpu,
+        heap_start: hex(h.params.heap_start),
+        heap_end: hex(h.params.heap_end),
+        objects,
+        object_bytes,
+        pointer_edges: h.pointer_edges,
+        gc_roots: h.succ.degree(h.root_node()) as u64,
+        root_pointers: h.roots.len() as u64,
+        reachable_objects,
+        reachable_bytes,
+        unreachable_objects: objects - reachable_objects,
+        unreachable_bytes: object_bytes - reachable_bytes,
+        goroutines: h.goroutines.len() as u64,
+        stack_frames: h.counts.stack_frames,
+        finalizers: h.finalizers.len() as u64,
+        queued_finalizers: h.queued_finalizers.len() as u64,
+        memprof_buckets: h.buckets.len() as u64,
+        alloc_samples: h.alloc_sample_records,
+        type_records: h.types.len() as u64,
+        itabs: h.itabs.len() as u64,
+        osthreads: h.osthreads.len() as u64,
+        defers: h.defers.len() as u64,
+        panics: h.panics.len() as u64,
+        object_records: h.counts.object_records,
+        phantom_records: h.counts.phantom_records,
+        dangling_pointers: h.counts.dangling_pointers,
+        memstats: h.memstats.clone(),
+        reconciliation,
+        decode_error: h.decode_error.as_ref().map(|e| e.to_string()),
+        diagnostics: h.diagnostics.iter().map(|d| d.message.clone()).collect(),
+    }
+}
+
+/// One object as listed in tables.
+#[derive(Clone, Debug, Serialize)]
+pub struct ObjectRow {
+    pub id: ObjectId,
+    pub address: String,
+    pub shallow: u64,
+    pub retained: u64,
+    pub class: String,
+    pub class_source: NameSource,
+    pub reachable: bool,
+}
+
+pub fn object_row(a: &Analysis, id: ObjectId) -> ObjectRow {
+    let (class, class_source) = object_name(&a.heap, id);
+    ObjectRow {
+        id,
+        address: hex(a.heap.objects.value_addr(id)),
+        shallow: a.heap.objects.size[id as usize],
+        retained: a.retained[id as usize],
+        class,
+        class_source,
+        reachable: a.is_reachable(id),
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Top {
+    pub reachable_bytes: u64,
+    pub objects: Vec<ObjectRow>,
+}
+
+/// The objects that retain the most, largest first (ties by address).
+pub fn top(a: &Analysis, limit: usize) -> Top {
+    let n = a.heap.objects.len();
+    let mut ids: Vec<ObjectId> = (0..n as ObjectId).filter(|&i| a.is_reachable(i)).collect();
+    let key = |&i: &ObjectId| (std::cmp::Reverse(a.retained[i as usize]), i);
+    let limit = limit.min(ids.len());
+    if limit > 0 && limit < ids.len() {
+        ids.select_nth_unstable_by_key(limit - 1, key);
+    }
+    ids.truncate(limit);
+    ids.sort_unstable_by_key(key);
+    Top {
+        reachable_bytes: a.reachable_bytes(),
+        objects: ids.into_iter().map(|i| object_row(a, i)).collect(),
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Lost {
+    pub objects: u64,
+    pub bytes: u64,
+    pub heads: u64,
+    pub reachable_objects: u64,
+    pub largest: Vec<ObjectRow>,
+}
+
+pub fn lost(a: &Analysis, limit: usize) -> Lost {
+    let l = lost::lost(a, limit);
+    Lost {
+        objects: l.objects,
+        bytes: l.bytes,
+        heads: l.heads,
+        reachable_objects: a.reachable_objects(),
+        largest: l.largest.iter().map(|&i| object_row(a, i)).collect(),
+    }
+}
+
+/// A root as shown to people.
+#[derive(Clone, Debug, Serialize)]
+pub struct RootRow {
+    pub kind: &'static str,
+    pub label: String,
+}
+
+pub fn root_kind_name(k: &RootKind) -> &'static str {
+    match k {
+        RootKind::Data { .. } => "data",
+        RootKind::Bss { .. } => "bss",
+        RootKind::Frame { .. } => "stack",
+        RootKind::Finalizer { .. } => "finalizer",
+        RootKind::QueuedFinalizer { .. } => "queued_finalizer",
+        RootKind::Other { .. } => "other",
+    }
+}
+
+/// The roots that point straight at an object (at most `limit`).
+pub fn roots_of(h: &Heap, id: ObjectId, limit: usize) -> Vec<RootRow> {
+    h.roots_of(id)
+        .iter()
+        .take(limit)
+        .map(|r| RootRow {
+            kind: root_kind_name(&r.kind),
+            label: h.root_label(&r.kind),
+        })
+        .collect()
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PathRow {
+    /// The roots holding the first object of the path.
+    pub roots: Vec<RootRow>,
+    /// From the root-held object down to the target.
+    pub objects: Vec<ObjectRow>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Retainers {
+    pub target: ObjectRow,
+    pub roots: Vec<RootRow>,
+    pub paths: Vec<PathRow>,
+}
+
+pub fn retainers(a: &Analysis, id: ObjectId, max_paths: usize, excluded: &[ObjectId]) -> Retainers {
+    let paths = retainers::retainer_paths(a, id, max_paths, excluded)
+        .into_iter()
+        .map(|p| PathRow {
+            roots: roots_of(&a.heap, p.objects[0], 3),
+            objects: p.objects.iter().map(|&o| object_row(a, o)).collect(),
+        })
+        .collect();
+    Retainers {
+        target: object_row(a, id),
+        roots: roots_of(&a.heap, id, 10),
+        paths,
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FrameRow {
+    pub depth: u32,
+    pub func: String,
+    pub pc: String,
+    pub size: u64,
+    pub pointer_words: u32,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct GoroutineRow {
+    pub id: u64,
+    pub status: &'static str,
+    pub wait_reason: String,
+    pub system: bool,
+    pub wait_since: u64,
+    pub created_at_pc: String,
+    pub frames: Vec<FrameRow>,
+    pub defers: u32,
+    pub panics: u32,
+}
+
+pub fn goroutines(h: &Heap) -> Vec<GoroutineRow> {
+    h.goroutines
+        .iter()
+        .map(|g| GoroutineRow {
+            id: g.id,
+            status: g.status_name(),
+            wait_reason: h.str(g.wait_reason).to_string(),
+            system: g.system,
+            wait_since: g.wait_since,
+            created_at_pc: hex(g.gopc),
+            frames: h
+                .goroutine_frames(g)
+                .iter()
+                .map(|f| FrameRow {
+                    depth: f.depth,
+                    func: h.str(f.func).to_string(),
+                    pc: hex(f.pc),
+                    size: f.size,
+                    pointer_words: f.pointer_words,
+                })
+                .collect(),
+            defers: g.defers.1 - g.defers.0,
+            panics: g.panics.1 - g.panics.0,
+        })
+        .collect()
+}
