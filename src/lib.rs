@@ -17,3 +17,5 @@ pub mod format;
 pub mod heap;
 pub mod load;
 pub mod report;
+#[cfg(feature = "web")]
+pub mod web;

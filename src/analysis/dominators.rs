@@ -80,21 +80,21 @@ impl DominatorTree {
         let mut num = vec![NONE; n];
         // Preorder number -> node id.
         let mut order = vec![0u32; n];
-        // By preorder number: the DFS parent; in the second pass, the (compressed) ancestor
-        // of a processed node in the link-eval forest.
-        let mut anc = vec![0u32; n];
-        // By preorder number: the DFS edge cursor; in the second pass, the smallest
-        // semidominator number on the compressed path above a processed node ("label").
-        let mut best = vec![0u32; n];
+        // Two words per preorder number k, interleaved so one cache line serves both:
+        // `f[2k]` ("anc") is the DFS parent, and in the second pass the (compressed)
+        // ancestor of a processed node in the link-eval forest; `f[2k + 1]` ("best") is the
+        // DFS edge cursor, and in the second pass the smallest semidominator number on the
+        // compressed path above a processed node (the "label" of Lengauer & Tarjan).
+        let mut f = vec![0u32; 2 * n];
 
-        // ---- Pass 1: iterative DFS from the root, stack kept in `anc` (parent links) ----
+        // ---- Pass 1: iterative DFS from the root, stack kept in the parent links ----
         num[root as usize] = 0;
         order[0] = root;
         let mut reached: u32 = 1;
         let mut cur: u32 = 0;
         loop {
             let out = succ.neighbors(order[cur as usize]);
-            let mut i = best[cur as usize] as usize;
+            let mut i = f[best(cur)] as usize;
             let mut child = NONE;
             while i < out.len() {
                 let t = out[i] as usize;
@@ -103,21 +103,21 @@ impl DominatorTree {
                     child = reached;
                     num[t] = child;
                     order[child as usize] = t as u32;
-                    anc[child as usize] = cur;
-                    best[child as usize] = 0;
+                    f[anc(child)] = cur;
+                    f[best(child)] = 0;
                     reached += 1;
                     break;
                 }
             }
             if child != NONE {
-                best[cur as usize] = i as u32;
+                f[best(cur)] = i as u32;
                 cur = child;
                 done += 1;
                 tick(done, progress);
             } else if cur == 0 {
                 break;
             } else {
-                cur = anc[cur as usize];
+                cur = f[anc(cur)];
             }
         }
         let r = reached as usize;
@@ -138,24 +138,19 @@ impl DominatorTree {
                 if un == NONE {
                     continue;
                 }
-                let cand = if un <= w {
-                    un
-                } else {
-                    eval(&mut anc, &mut best, un, w + 1)
-                };
+                let cand = if un <= w { un } else { eval(&mut f, un, w + 1) };
                 if cand < semi {
                     semi = cand;
                 }
             }
             // `anc[w]` is still the DFS parent: only processed nodes are ever compressed.
-            parent[wi] = anc[wi];
-            best[wi] = semi;
+            parent[wi] = f[anc(w)];
+            f[best(w)] = semi;
             order[wi] = semi;
             done += 1;
             tick(done, progress);
         }
-        drop(anc);
-        drop(best);
+        drop(f);
         done = 2 * n as u64;
 
         // ---- Pass 3: NCA, in preorder; `parent` becomes the idom array (by number) ----
@@ -269,30 +264,30 @@ impl DominatorTree {
 /// Walks up reversing the `anc` pointers (so no stack is needed), then walks back down
 /// propagating minima and redirecting each node to the path's exit.
 #[inline]
-fn eval(anc: &mut [u32], best: &mut [u32], v: u32, linked: u32) -> u32 {
-    if anc[v as usize] < linked {
-        return best[v as usize];
+fn eval(f: &mut [u32], v: u32, linked: u32) -> u32 {
+    if f[anc(v)] < linked {
+        return f[best(v)];
     }
     // Up: v0 = v, v1 = anc[v0], ..., vk with anc[vk] < linked. Reverse anc[v0..vk-1].
     let mut below = NONE;
     let mut x = v;
     loop {
-        let up = anc[x as usize];
-        anc[x as usize] = below;
+        let up = f[anc(x)];
+        f[anc(x)] = below;
         below = x;
         x = up;
-        if anc[x as usize] < linked {
+        if f[anc(x)] < linked {
             break;
         }
     }
     // x = vk, below = vk-1. Down: redirect to anc[vk] and take running minima.
-    let exit = anc[x as usize];
-    let mut min = best[x as usize];
+    let exit = f[anc(x)];
+    let mut min = f[best(x)];
     let mut y = below;
     loop {
-        let next = anc[y as usize];
-        anc[y as usize] = exit;
-        let b = &mut best[y as usize];
+        let next = f[anc(y)];
+        f[anc(y)] = exit;
+        let b = &mut f[best(y)];
         if min < *b {
             *b = min;
         } else {
@@ -303,6 +298,18 @@ fn eval(anc: &mut [u32], best: &mut [u32], v: u32, linked: u32) -> u32 {
         }
         y = next;
     }
+}
+
+/// Index of the "anc" word of preorder number `k` in the interleaved forest array.
+#[inline(always)]
+fn anc(k: u32) -> usize {
+    2 * k as usize
+}
+
+/// Index of the "best" word of preorder number `k` in the interleaved forest array.
+#[inline(always)]
+fn best(k: u32) -> usize {
+    2 * k as usize + 1
 }
 
 #[cfg(test)]

@@ -43,7 +43,7 @@ impl Analysis {
         progress(AnalysisPhase::Dominators, 0, 1);
         let dom =
             DominatorTree::compute_with_progress(&heap.succ, &heap.pred, root, &mut |d, t| {
-                progress(AnalysisPhase::Dominators, d as u64, t as u64)
+                progress(AnalysisPhase::Dominators, d, t)
             });
         progress(AnalysisPhase::RetainedSizes, 0, 1);
         let mut shallow = Vec::with_capacity(heap.objects.len() + 1);

@@ -50,6 +50,8 @@ pub struct HeapBuilder {
     bucket_index: HashMap<u64, u32>,
     raw_samples: Vec<(u64, u32)>,
     words_scratch: Vec<(u64, u64)>,
+    /// Lowest and highest itab or type address seen: a cheap filter before hash lookups.
+    iface_range: (u64, u64),
     heap: Heap,
     strings: StringTable,
 }
@@ -89,24 +91,46 @@ impl HeapBuilder {
             })
     }
 
-    /// Interface words: a word holding a known itab or type address followed by a pointer
-    /// word gives the type of what that pointer points at.
-    fn note_ifaces(&mut self, words: &[(u64, u64)]) {
+    /// Interface values: the compiler marks only an interface's data word as a pointer, so
+    /// the word before each pointer word is checked against the itab and type addresses.
+    /// A hit types the object the data word points at.
+    fn note_ifaces(&mut self, contents: &[u8], words: &[(u64, u64)]) {
         let ps = u64::from(self.params.ptr_size);
-        for pair in words.windows(2) {
-            let ((o1, v1), (o2, v2)) = (pair[0], pair[1]);
-            if o2 != o1 + ps || !self.in_heap(v2) {
+        let (lo, hi) = self.iface_range;
+        for &(off, v) in words {
+            if off < ps || !self.in_heap(v) {
                 continue;
             }
-            let typ = if let Some(&t) = self.itab_type.get(&v1) {
+            let Some(w) = read_word(
+                contents,
+                off - ps,
+                self.params.ptr_size,
+                self.params.big_endian,
+            ) else {
+                continue;
+            };
+            if w < lo || w > hi {
+                continue;
+            }
+            let typ = if let Some(&t) = self.itab_type.get(&w) {
                 t
-            } else if self.type_index.contains_key(&v1) {
-                v1
+            } else if self.type_index.contains_key(&w) {
+                w
             } else {
                 continue;
             };
-            self.iface_words.push((v2, typ));
+            self.iface_words.push((v, typ));
         }
+    }
+
+    fn widen_iface_range(&mut self, addr: u64) {
+        let (lo, hi) = &mut self.iface_range;
+        if *lo == 0 && *hi == 0 {
+            *lo = addr;
+            *hi = addr;
+        }
+        *lo = (*lo).min(addr);
+        *hi = (*hi).max(addr);
     }
 
     fn object(&mut self, o: &format::Object<'_>) {
@@ -126,7 +150,7 @@ impl HeapBuilder {
                 self.ptrs.push(v);
             }
         }
-        self.note_ifaces(&words);
+        self.note_ifaces(o.contents, &words);
         let idx = self.addr.len() as u32;
         let size = o.contents.len() as u64;
         let mut fl = 0u8;
@@ -168,7 +192,7 @@ impl HeapBuilder {
                 self.root_values.push((v, kind));
             }
         }
-        self.note_ifaces(&words);
+        self.note_ifaces(s.contents, &words);
         Segment {
             addr: s.addr,
             size: s.contents.len() as u64,
@@ -196,7 +220,7 @@ impl HeapBuilder {
                     .push((v, RootKind::Frame { frame, offset }));
             }
         }
-        self.note_ifaces(&words);
+        self.note_ifaces(f.contents, &words);
         let func = self.strings.intern(f.name);
         self.heap.frames.push(Frame {
             goroutine: g as u32,
@@ -336,9 +360,8 @@ impl HeapBuilder {
         progress(BuildPhase::Graph);
         let mut degrees = vec![0u32; n + 1];
         let mut start = 0usize;
-        for d in 0..n_dec {
-            let end = self.ptr_end[d] as usize;
-            let id = final_id[d];
+        for (&end, &id) in self.ptr_end.iter().zip(&final_id) {
+            let end = end as usize;
             if id != NONE {
                 degrees[id as usize] = self.ptrs[start..end]
                     .iter()
@@ -352,9 +375,8 @@ impl HeapBuilder {
         degrees[n] = root_targets.len() as u32;
         let succ = Csr::from_degrees(&degrees, |push| {
             let mut start = 0usize;
-            for d in 0..n_dec {
-                let end = self.ptr_end[d] as usize;
-                let id = final_id[d];
+            for (&end, &id) in self.ptr_end.iter().zip(&final_id) {
+                let end = end as usize;
                 if id != NONE {
                     for &t in &self.ptrs[start..end] {
                         if t != u64::from(NONE) {
@@ -390,7 +412,8 @@ impl HeapBuilder {
         heap.header_types = self
             .header_words
             .iter()
-            .filter_map(|&(d, t)| (final_id[d as usize] != NONE).then(|| (final_id[d as usize], t)))
+            .map(|&(d, t)| (final_id[d as usize], t))
+            .filter(|&(id, _)| id != NONE)
             .collect();
         heap.header_types.sort_unstable();
         heap.iface_types = self
@@ -501,6 +524,7 @@ impl RecordSink for HeapBuilder {
                 } else {
                     let name = self.strings.intern(t.name);
                     self.type_index.insert(t.addr, self.heap.types.len() as u32);
+                    self.widen_iface_range(t.addr);
                     self.heap.types.push(TypeInfo {
                         addr: t.addr,
                         size: t.size,
@@ -510,6 +534,7 @@ impl RecordSink for HeapBuilder {
             }
             Record::Itab(i) => {
                 self.itab_type.insert(i.addr, i.typ);
+                self.widen_iface_range(i.addr);
                 self.heap.itabs.push(Itab {
                     addr: i.addr,
                     typ: i.typ,

@@ -1,0 +1,46 @@
+# dumpscope: `make run` serves the web app, `make test` runs every test.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+BENCH_DIR ?= tests/out/bench
+BENCH_N ?= 7500000
+
+.PHONY: run dist test test-native test-web tools tools-native fixtures bench
+
+## The app: install what is missing, build the release site, serve it on 127.0.0.1:8080.
+run: dist
+	@echo "dumpscope: serving dist/ on http://127.0.0.1:8080"
+	python3 -m http.server 8080 --bind 127.0.0.1 --directory dist
+
+dist: tools
+	trunk build index.html --release --public-url ./
+	touch dist/.nojekyll
+
+## Every test: formatting, lints (native and wasm), native tests, wasm check, browser tests.
+test: test-native test-web
+
+test-native: tools-native
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo test --release
+	cargo check --lib --no-default-features --target wasm32-unknown-unknown
+
+test-web: dist
+	cargo clippy --no-default-features --features web --target wasm32-unknown-unknown --bins -- -D warnings
+	node tests/browser/e2e.mjs
+
+tools-native:
+	bash .ci/install-tools.sh native
+
+tools:
+	bash .ci/install-tools.sh all
+
+## Regenerate the committed Go fixtures (needs Go; installs the toolchains it lacks).
+fixtures:
+	bash tests/fixtures/regen.sh
+
+## Decode/analysis benchmark on a generated ~10 M-object dump (not committed).
+bench: tools-native
+	mkdir -p $(BENCH_DIR)
+	test -f $(BENCH_DIR)/bench-$(BENCH_N).dump || bash tests/fixtures/bench.sh $(BENCH_N) $(BENCH_DIR)/bench-$(BENCH_N).dump
+	cargo build --release --bin dumpscope
+	./target/release/dumpscope bench $(BENCH_DIR)/bench-$(BENCH_N).dump

@@ -1,0 +1,59 @@
+//! Shared helpers for the integration tests: fixture paths, expectations, object bytes.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use dumpscope::analysis::Analysis;
+use dumpscope::heap::{Heap, ObjectId};
+
+pub fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/dumps")
+        .join(name)
+}
+
+pub fn read(name: &str) -> Vec<u8> {
+    std::fs::read(fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+pub fn expect(program: &str) -> serde_json::Value {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("tests/fixtures/expect/{program}.json"));
+    serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
+}
+
+pub fn analyse(name: &str) -> (Analysis, Vec<u8>) {
+    let bytes = read(name);
+    let heap = dumpscope::load::load_bytes(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert!(
+        heap.decode_error.is_none(),
+        "{name}: {:?}",
+        heap.decode_error
+    );
+    (Analysis::new(heap), bytes)
+}
+
+/// The dumped contents of an object.
+pub fn contents<'a>(heap: &Heap, file: &'a [u8], id: ObjectId) -> &'a [u8] {
+    let off = heap.objects.file_offset[id as usize] as usize;
+    &file[off..off + heap.objects.size[id as usize] as usize]
+}
+
+/// Objects whose contents hold `magic` at `offset` (relative to the Go value start).
+pub fn with_magic(heap: &Heap, file: &[u8], magic: &[u8], offset: usize) -> Vec<ObjectId> {
+    (0..heap.objects.len() as ObjectId)
+        .filter(|&id| {
+            let c = contents(heap, file, id);
+            let base = (heap.objects.value_addr(id) - heap.objects.addr[id as usize]) as usize;
+            c.get(base + offset..base + offset + magic.len()) == Some(magic)
+        })
+        .collect()
+}
+
+pub fn word(heap: &Heap, file: &[u8], id: ObjectId, offset: usize) -> u64 {
+    let c = contents(heap, file, id);
+    let base = (heap.objects.value_addr(id) - heap.objects.addr[id as usize]) as usize;
+    u64::from_le_bytes(c[base + offset..base + offset + 8].try_into().unwrap())
+}
+
+pub const VERSIONS: [&str; 2] = ["go1.19", "go1.27"];
