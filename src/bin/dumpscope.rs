@@ -58,6 +58,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Benchmark: plain read vs decode, then every analysis phase, with peak memory.
+    Bench { dump: PathBuf },
     /// Goroutines with their wait reasons and stacks.
     Goroutines {
         dump: PathBuf,
@@ -308,6 +310,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 }
             }
         }
+        Command::Bench { dump } => bench(&dump)?,
         Command::Goroutines { dump, json } => {
             let a = load(&dump)?;
             let g = report::goroutines(&a.heap);
@@ -332,5 +335,119 @@ fn run(cli: Cli) -> Result<(), String> {
             }
         }
     }
+    Ok(())
+}
+
+/// Peak resident set size of this process, from /proc (Linux).
+fn peak_rss() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Resets the peak RSS counter so a phase's peak can be measured (Linux).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn bench(path: &Path) -> Result<(), String> {
+    use std::io::Read;
+    use std::time::Instant;
+    let open = || File::open(path).map_err(|e| format!("{}: {e}", path.display()));
+    let len = open()?.metadata().map_err(|e| e.to_string())?.len();
+    let mb = len as f64 / 1e6;
+    let mut buf = vec![0u8; 1 << 20];
+
+    // Baseline: read the file in the same 1 MiB chunks, touching every byte.
+    let t = Instant::now();
+    let mut f = open()?;
+    let mut sum = 0u64;
+    loop {
+        let n = f.read(&mut buf).map_err(|e| e.to_string())?;
+        if n == 0 {
+            break;
+        }
+        sum = sum.wrapping_add(buf[..n].iter().map(|&b| u64::from(b)).sum::<u64>());
+    }
+    let read_s = t.elapsed().as_secs_f64();
+    std::hint::black_box(sum);
+
+    // Decode only: every record parsed, nothing kept.
+    let t = Instant::now();
+    let mut f = open()?;
+    let mut d = dumpscope::format::Decoder::with_total_len(len);
+    let mut records = 0u64;
+    let mut sink = |_: &dumpscope::format::Record<'_>, _| records += 1;
+    loop {
+        let n = f.read(&mut buf).map_err(|e| e.to_string())?;
+        if n == 0 {
+            break;
+        }
+        d.feed(&buf[..n], &mut sink).map_err(|e| e.to_string())?;
+    }
+    d.finish(&mut sink).map_err(|e| e.to_string())?;
+    let decode_s = t.elapsed().as_secs_f64();
+    drop(buf);
+
+    // Decode + heap build, then each analysis phase.
+    reset_peak_rss();
+    let base_rss = peak_rss().unwrap_or(0);
+    let t = Instant::now();
+    let mut loader = dumpscope::load::Loader::new(Some(len));
+    let mut f = open()?;
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| e.to_string())?;
+        if n == 0 {
+            break;
+        }
+        loader.feed(&buf[..n]);
+    }
+    drop(buf);
+    let load_decode_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let heap = loader.finish(&mut |_| {}).map_err(|e| e.to_string())?;
+    let graph_s = t.elapsed().as_secs_f64();
+    let objects = heap.objects.len() as f64;
+    let edges = heap.pointer_edges;
+    let mut phases: Vec<(String, f64)> = Vec::new();
+    let mut last = Instant::now();
+    let mut cur: Option<dumpscope::analysis::AnalysisPhase> = None;
+    let a = Analysis::with_progress(heap, &mut |p, _, _| {
+        if cur != Some(p) {
+            if let Some(c) = cur {
+                phases.push((format!("{c:?}"), last.elapsed().as_secs_f64()));
+            }
+            cur = Some(p);
+            last = Instant::now();
+        }
+    });
+    if let Some(c) = cur {
+        phases.push((format!("{c:?}"), last.elapsed().as_secs_f64()));
+    }
+    let peak = peak_rss().unwrap_or(0);
+    let total: f64 = load_decode_s + graph_s + phases.iter().map(|p| p.1).sum::<f64>();
+
+    println!("dump            {} ({:.1} MB, {} records, {} objects, {} pointer edges)", path.display(), mb, records, objects, edges);
+    println!("{:<34}{:>10}{:>14}", "phase", "seconds", "throughput");
+    println!("{:<34}{:>10.3}{:>11.0} MB/s", "plain read (baseline)", read_s, mb / read_s);
+    println!("{:<34}{:>10.3}{:>11.0} MB/s   {:.0} % of plain read", "decode only", decode_s, mb / decode_s, 100.0 * read_s / decode_s);
+    println!("{:<34}{:>10.3}{:>11.0} MB/s   {:.2} M objects/s", "decode + keep objects", load_decode_s, mb / load_decode_s, objects / load_decode_s / 1e6);
+    println!("{:<34}{:>10.3}", "sort, phantoms, resolve, CSR", graph_s);
+    for (name, s) in &phases {
+        println!("{:<34}{:>10.3}", name, s);
+    }
+    println!("{:<34}{:>10.3}{:>11.2} M objects/s", "total analysis", total, objects / total / 1e6);
+    let used = peak.saturating_sub(base_rss);
+    println!("peak RSS        {:.1} MB ({:.1} MB above the start)", peak as f64 / 1e6, used as f64 / 1e6);
+    let budget = 80.0 * objects + 8.0 * edges as f64;
+    println!(
+        "bytes/object    {:.1} (peak above start / objects); budget 80/object + 8/edge = {:.1} MB -> {}",
+        used as f64 / objects,
+        budget / 1e6,
+        if (used as f64) <= budget { "within" } else { "OVER" }
+    );
+    println!("reachable       {} objects, {} bytes", a.reachable_objects(), a.reachable_bytes());
     Ok(())
 }
