@@ -6,8 +6,6 @@
 //! shortest one and the others show the other ways in. Excluding objects ("ignore this
 //! retainer") reruns the search without them.
 
-use std::collections::VecDeque;
-
 use super::dominators::NONE;
 use super::Analysis;
 use crate::heap::{Heap, ObjectId};
@@ -23,14 +21,18 @@ pub fn bfs_tree(heap: &Heap, excluded: &[ObjectId]) -> Vec<u32> {
             parent[e as usize] = root; // marks it visited so it is never entered
         }
     }
-    let mut queue = VecDeque::new();
+    // A flat array is the queue: every node enters it at most once.
+    let mut queue: Vec<u32> = Vec::with_capacity(n);
     parent[root as usize] = root;
-    queue.push_back(root);
-    while let Some(v) = queue.pop_front() {
+    queue.push(root);
+    let mut head = 0;
+    while head < queue.len() {
+        let v = queue[head];
+        head += 1;
         for &w in heap.succ.neighbors(v) {
             if parent[w as usize] == NONE {
                 parent[w as usize] = v;
-                queue.push_back(w);
+                queue.push(w);
             }
         }
     }

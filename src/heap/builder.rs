@@ -269,9 +269,11 @@ impl HeapBuilder {
         heap.counts.object_records = n_dec as u64;
 
         progress(BuildPhase::Sort);
-        let mut order: Vec<u32> = (0..n_dec as u32).collect();
-        // Records come span by span; most runs are already sorted.
-        order.sort_unstable_by_key(|&i| self.addr[i as usize]);
+        // Records come span by span, each span in ascending order: a run-detecting stable
+        // sort on direct keys mostly merges runs.
+        let mut keyed: Vec<(u64, u32)> = self.addr.iter().enumerate().map(|(i, &a)| (a, i as u32)).collect();
+        keyed.sort_by_key(|k| k.0);
+        let order: Vec<u32> = keyed.into_iter().map(|k| k.1).collect();
 
         let rule = PhantomRule::choose(
             &heap.params,
@@ -320,6 +322,7 @@ impl HeapBuilder {
         self.shape = Vec::new();
         self.flags = Vec::new();
         let n = objects.len();
+        objects.build_page_index();
 
         progress(BuildPhase::Resolve);
         // Resolve pointer values in place: each becomes a target id, or NONE.

@@ -19,6 +19,8 @@ pub mod flags {
     pub const MALLOC_HEADER: u8 = 4;
 }
 
+const PAGE: u64 = 8192;
+
 /// Objects in address order, as parallel flat arrays indexed by [`ObjectId`].
 #[derive(Clone, Debug, Default)]
 pub struct ObjectTable {
@@ -30,6 +32,11 @@ pub struct ObjectTable {
     /// A hash of (slot size, pointer offsets): objects with equal shape share it.
     pub shape: Vec<u32>,
     pub flags: Vec<u8>,
+    /// `page_first[p]`: the first object whose address is at or above page `p` (8 KiB pages
+    /// from `page_base`). Narrows address lookups to a page's objects. Empty when the
+    /// address range is too sparse for it to pay.
+    page_first: Vec<u32>,
+    page_base: u64,
 }
 
 impl ObjectTable {
@@ -41,10 +48,45 @@ impl ObjectTable {
         self.addr.is_empty()
     }
 
+    /// Builds the page index used by [`ObjectTable::find`]. Call after the last push.
+    pub fn build_page_index(&mut self) {
+        self.page_first = Vec::new();
+        let (Some(&lo), Some(&hi)) = (self.addr.first(), self.addr.last()) else {
+            return;
+        };
+        let base = lo & !(PAGE - 1);
+        let pages = (hi - base) / PAGE + 2;
+        if pages > 4 * self.addr.len() as u64 + (1 << 16) {
+            return; // sparse: plain binary search costs less memory
+        }
+        let mut first = Vec::with_capacity(pages as usize);
+        let mut i = 0usize;
+        for p in 0..pages {
+            let start = base + p * PAGE;
+            while i < self.addr.len() && self.addr[i] < start {
+                i += 1;
+            }
+            first.push(i as u32);
+        }
+        self.page_first = first;
+        self.page_base = base;
+    }
+
     /// The object whose slot contains `addr` (interior pointers included).
     #[inline]
     pub fn find(&self, addr: u64) -> Option<ObjectId> {
-        let i = self.addr.partition_point(|&a| a <= addr);
+        let (lo, hi) = if self.page_first.is_empty() || addr < self.page_base {
+            (0, self.addr.len())
+        } else {
+            let p = ((addr - self.page_base) / PAGE) as usize;
+            if p + 1 >= self.page_first.len() {
+                (0, self.addr.len())
+            } else {
+                // The containing object starts in this page or is the last one before it.
+                ((self.page_first[p] as usize).saturating_sub(1), self.page_first[p + 1] as usize)
+            }
+        };
+        let i = lo + self.addr[lo..hi].partition_point(|&a| a <= addr);
         if i == 0 {
             return None;
         }
