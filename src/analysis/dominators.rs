@@ -1,14 +1,16 @@
-//! Dominator tree of the heap graph (semi-NCA) and retained sizes.
+//! Dominator tree of the heap graph, and retained sizes.
 //!
-//! The algorithm is Semi-NCA (Georgiadis, 2005): semidominators are computed as in
-//! Lengauer & Tarjan (1979) with a path-compressed `eval`, then each immediate dominator is
-//! found as the nearest common ancestor, in the partially built dominator tree, of the
-//! node's DFS parent and its semidominator.
+//! The algorithm is Semi-NCA (Georgiadis 2005; Georgiadis, Tarjan & Werneck 2006):
+//! semidominators are computed as in Lengauer & Tarjan (1979), then each immediate dominator
+//! is the nearest common ancestor, in the dominator tree built so far, of the node's DFS
+//! parent and its semidominator. The link-eval forest behind the semidominators is Lengauer
+//! & Tarjan's "sophisticated" one (balanced linking by subtree size, plus path compression),
+//! which keeps `eval` paths short even when the DFS tree is a path millions of nodes deep.
 //!
-//! Everything is iterative: the DFS keeps its stack implicitly in the parent array, and the
-//! path compression in `eval` walks the path by pointer reversal, so neither needs stack
-//! space proportional to the graph. All state lives in flat `Vec<u32>` arrays indexed either
-//! by node id or by DFS preorder number.
+//! Everything is iterative: the DFS keeps its stack implicitly in the parent links, and
+//! `eval` compresses a path by pointer reversal, so neither needs stack space that grows
+//! with the graph. All state lives in flat `Vec<u32>` arrays indexed by node id or by DFS
+//! preorder number.
 
 use crate::heap::Csr;
 
@@ -34,13 +36,13 @@ pub struct DominatorTree {
 impl DominatorTree {
     /// Computes the dominator tree of the nodes reachable from `root`.
     ///
-    /// `pred` must be `succ.transpose()`. Runs in O(m log n) time (Semi-NCA with path
-    /// compression; near-linear in practice) and uses no recursion.
+    /// `pred` must be `succ.transpose()`. Runs in O(m α(m, n)) time and uses no recursion.
     ///
-    /// Memory: at its peak (the semidominator pass) this holds five `u32` arrays, four sized
-    /// by `node_count` and one by the reachable count: at most **20 bytes per node**, on top
-    /// of the two input graphs. Temporaries are freed before returning, leaving the 8 bytes
-    /// per node of the result.
+    /// Memory: the peak is **24 bytes per node** (`node_count`), on top of the two input
+    /// graphs, during the DFS and semidominator passes: node → preorder number (4), preorder
+    /// number → node (4), and four words of link-eval forest per preorder number (16). The
+    /// final pass needs 16 bytes per node. Temporaries are freed before returning, leaving
+    /// the result's `4 * node_count + 4 * reachable_count` bytes.
     pub fn compute(succ: &Csr, pred: &Csr, root: u32) -> DominatorTree {
         Self::compute_with_progress(succ, pred, root, &mut |_, _| {})
     }
@@ -65,7 +67,7 @@ impl DominatorTree {
             (root as usize) < n,
             "root {root} out of range for {n} nodes"
         );
-        assert!(n < NONE as usize, "too many nodes");
+        assert!(n < (NONE / 4) as usize, "too many nodes");
 
         let total = 3 * n as u64;
         let mut done: u64 = 0;
@@ -75,120 +77,129 @@ impl DominatorTree {
             }
         };
 
-        // Node id -> preorder number (NONE = not reached). At the very end it is rewritten
-        // in place into the node-indexed idom array of the result.
+        // Preorder numbers start at 1; number 0 is the null vertex of Lengauer & Tarjan
+        // (size 0, best 0), which ends the child chains of the link-eval forest.
+        //
+        // Node id -> preorder number (NONE = not reached). At the very end it is rewritten in
+        // place into the node-indexed idom array of the result.
         let mut num = vec![NONE; n];
-        // Preorder number -> node id.
-        let mut order = vec![0u32; n];
-        // Two words per preorder number k, interleaved so one cache line serves both:
-        // `f[2k]` ("anc") is the DFS parent, and in the second pass the (compressed)
-        // ancestor of a processed node in the link-eval forest; `f[2k + 1]` ("best") is the
-        // DFS edge cursor, and in the second pass the smallest semidominator number on the
-        // compressed path above a processed node (the "label" of Lengauer & Tarjan).
-        let mut f = vec![0u32; 2 * n];
+        // Preorder number -> node id; once a number has been processed by pass 2 its slot
+        // holds the node's semidominator instead (node ids are rebuilt from `num` later).
+        let mut order = vec![0u32; n + 1];
+        // The link-eval forest, four words per preorder number (see `anc`, `best`, `size`,
+        // `child`), interleaved so that one cache line holds all of a vertex. During the
+        // DFS, `anc` holds the DFS parent and `size` the edge cursor. Until a vertex is
+        // processed by pass 2, its `anc` keeps the DFS parent (unprocessed vertices are
+        // recognised by number, not by `anc == 0`).
+        let mut f = vec![0u32; 4 * (n + 1)];
 
         // ---- Pass 1: iterative DFS from the root, stack kept in the parent links ----
-        num[root as usize] = 0;
-        order[0] = root;
-        let mut reached: u32 = 1;
-        let mut cur: u32 = 0;
+        num[root as usize] = 1;
+        order[1] = root;
+        let mut last: u32 = 1;
+        let mut cur: u32 = 1;
         loop {
             let out = succ.neighbors(order[cur as usize]);
-            let mut i = f[best(cur)] as usize;
-            let mut child = NONE;
+            let mut i = f[size(cur)] as usize;
+            let mut next = NONE;
             while i < out.len() {
                 let t = out[i] as usize;
                 i += 1;
                 if num[t] == NONE {
-                    child = reached;
-                    num[t] = child;
-                    order[child as usize] = t as u32;
-                    f[anc(child)] = cur;
-                    f[best(child)] = 0;
-                    reached += 1;
+                    last += 1;
+                    next = last;
+                    num[t] = next;
+                    order[next as usize] = t as u32;
+                    f[anc(next)] = cur;
                     break;
                 }
             }
-            if child != NONE {
-                f[best(cur)] = i as u32;
-                cur = child;
+            if next != NONE {
+                f[size(cur)] = i as u32;
+                cur = next;
                 done += 1;
                 tick(done, progress);
-            } else if cur == 0 {
+            } else if cur == 1 {
                 break;
             } else {
                 cur = f[anc(cur)];
             }
         }
-        let r = reached as usize;
+        let r = last;
         done = n as u64;
 
         // ---- Pass 2: semidominators, in reverse preorder ----
-        // For a processed node w (number > the one being processed): `anc[w]` is its ancestor
-        // in the compressed forest, `best[w]` the minimum semidominator on the path it
-        // stands for, `parent[w]` its DFS parent, and `order[w]` (no longer needed as a
-        // node id; rebuilt from `num` later) its semidominator.
-        let mut parent = vec![0u32; r];
-        for w in (1..reached).rev() {
-            let wi = w as usize;
-            let v = order[wi];
+        for k in 1..=r {
+            f[best(k)] = k;
+            f[size(k)] = 1;
+        }
+        for w in (2..=r).rev() {
             let mut semi = w;
-            for &u in pred.neighbors(v) {
+            for &u in pred.neighbors(order[w as usize]) {
                 let un = num[u as usize];
                 if un == NONE {
                     continue;
                 }
-                let cand = if un <= w { un } else { eval(&mut f, un, w + 1) };
-                if cand < semi {
-                    semi = cand;
-                }
+                // An unprocessed predecessor (number <= w) is its own candidate.
+                let cand = if un <= w { un } else { eval(&mut f, un, w) };
+                semi = semi.min(cand);
             }
-            // `anc[w]` is still the DFS parent: only processed nodes are ever compressed.
-            parent[wi] = f[anc(w)];
+            let parent = f[anc(w)];
+            f[anc(w)] = 0;
             f[best(w)] = semi;
-            order[wi] = semi;
+            order[w as usize] = semi;
+            link(&mut f, parent, w);
             done += 1;
             tick(done, progress);
         }
         drop(f);
         done = 2 * n as u64;
 
-        // ---- Pass 3: NCA, in preorder; `parent` becomes the idom array (by number) ----
-        let mut idom = parent;
-        if r > 0 {
-            idom[0] = 0;
+        // ---- Pass 3: NCA, in preorder ----
+        let mut ids = vec![0u32; r as usize + 1];
+        for (v, &k) in num.iter().enumerate() {
+            if k != NONE {
+                ids[k as usize] = v as u32;
+            }
         }
-        for w in 1..r {
-            let semi = order[w];
-            let mut x = idom[w];
+        let mut idom = vec![0u32; r as usize + 1];
+        idom[1] = 1;
+        for w in 2..=r {
+            // The DFS parent is the largest-numbered predecessor numbered below w: any
+            // predecessor discovered after the parent but before w would have finished
+            // without discovering w, which is impossible.
+            let mut x = 0;
+            for &u in pred.neighbors(ids[w as usize]) {
+                let un = num[u as usize];
+                if un < w && un > x {
+                    x = un;
+                }
+            }
+            let semi = order[w as usize];
             while x > semi {
                 x = idom[x as usize];
             }
-            idom[w] = x;
+            idom[w as usize] = x;
             done += 1;
             tick(done, progress);
         }
+        drop(order);
 
         // ---- Back to node ids ----
-        for (v, &k) in num.iter().enumerate() {
-            if k != NONE {
-                order[k as usize] = v as u32;
-            }
-        }
         for k in num.iter_mut() {
             if *k != NONE {
-                *k = order[idom[*k as usize] as usize];
+                *k = ids[idom[*k as usize] as usize];
             }
         }
         drop(idom);
-        order.truncate(r);
-        order.shrink_to_fit();
+        ids.remove(0);
+        ids.shrink_to_fit();
         progress(total, total);
 
         DominatorTree {
             root,
             idom: num,
-            preorder: order,
+            preorder: ids,
         }
     }
 
@@ -256,19 +267,57 @@ impl DominatorTree {
     }
 }
 
-/// `eval` of the link-eval forest: the smallest semidominator number on the forest path
-/// from `v` (a processed node) up to, and including, the last processed node before an
-/// unprocessed ancestor (numbers `< linked`). Compresses the path so every node on it then
-/// points at that unprocessed ancestor.
-///
-/// Walks up reversing the `anc` pointers (so no stack is needed), then walks back down
-/// propagating minima and redirecting each node to the path's exit.
+// The link-eval forest of Lengauer & Tarjan's sophisticated version, with one change: where
+// they keep `label(v)` (a vertex) and compare `semi(label(v))`, `best(v)` stores that
+// semidominator number directly, which is all Semi-NCA needs.
+
+/// Parent in the (virtual) link-eval forest; 0 for a root. Before its vertex is processed:
+/// the DFS parent.
+#[inline(always)]
+fn anc(k: u32) -> usize {
+    4 * k as usize
+}
+
+/// `semi(label(k))`: the smallest semidominator number on the forest path `k` stands for.
+#[inline(always)]
+fn best(k: u32) -> usize {
+    4 * k as usize + 1
+}
+
+/// Subtree size used to balance links. During the DFS: the edge cursor.
+#[inline(always)]
+fn size(k: u32) -> usize {
+    4 * k as usize + 2
+}
+
+/// Next subtree root in the child chain used to balance links; 0 ends the chain.
+#[inline(always)]
+fn child(k: u32) -> usize {
+    4 * k as usize + 3
+}
+
+/// Whether `a` is a root of the forest while vertex `w` is being processed: unprocessed
+/// vertices (numbers `<= w`, whose `anc` still holds the DFS parent) always are, processed
+/// ones when their `anc` is 0.
+#[inline(always)]
+fn is_root(f: &[u32], a: u32, w: u32) -> bool {
+    a <= w || f[anc(a)] == 0
+}
+
+/// EVAL(v) of Lengauer & Tarjan (as a semidominator number) for a processed vertex `v`,
+/// while vertex `w` is being processed. COMPRESS is done without recursion: the path is
+/// walked up with its `anc` pointers reversed, then walked back down, taking running minima
+/// and pointing every vertex at the root.
 #[inline]
-fn eval(f: &mut [u32], v: u32, linked: u32) -> u32 {
-    if f[anc(v)] < linked {
+fn eval(f: &mut [u32], v: u32, w: u32) -> u32 {
+    let a = f[anc(v)];
+    if a == 0 {
         return f[best(v)];
     }
-    // Up: v0 = v, v1 = anc[v0], ..., vk with anc[vk] < linked. Reverse anc[v0..vk-1].
+    if is_root(f, a, w) {
+        return f[best(v)].min(f[best(a)]);
+    }
+    // Up: v = x0, x1 = anc(x0), ..., xk, where anc(xk) is the root; reverse anc(x0..xk-1).
     let mut below = NONE;
     let mut x = v;
     loop {
@@ -276,17 +325,17 @@ fn eval(f: &mut [u32], v: u32, linked: u32) -> u32 {
         f[anc(x)] = below;
         below = x;
         x = up;
-        if f[anc(x)] < linked {
+        if is_root(f, f[anc(x)], w) {
             break;
         }
     }
-    // x = vk, below = vk-1. Down: redirect to anc[vk] and take running minima.
-    let exit = f[anc(x)];
+    let root = f[anc(x)];
     let mut min = f[best(x)];
+    // Down from xk-1 to x0.
     let mut y = below;
     loop {
         let next = f[anc(y)];
-        f[anc(y)] = exit;
+        f[anc(y)] = root;
         let b = &mut f[best(y)];
         if min < *b {
             *b = min;
@@ -294,22 +343,45 @@ fn eval(f: &mut [u32], v: u32, linked: u32) -> u32 {
             min = *b;
         }
         if next == NONE {
-            return min;
+            break;
         }
         y = next;
     }
+    min.min(f[best(root)])
 }
 
-/// Index of the "anc" word of preorder number `k` in the interleaved forest array.
-#[inline(always)]
-fn anc(k: u32) -> usize {
-    2 * k as usize
-}
-
-/// Index of the "best" word of preorder number `k` in the interleaved forest array.
-#[inline(always)]
-fn best(k: u32) -> usize {
-    2 * k as usize + 1
+/// LINK(v, w) of Lengauer & Tarjan: adds the processed vertex `w` (with `best(w)` set to its
+/// semidominator) under its DFS parent `v`, rebalancing by subtree sizes.
+#[inline]
+fn link(f: &mut [u32], v: u32, w: u32) {
+    let bw = f[best(w)];
+    let mut s = w;
+    loop {
+        let cs = f[child(s)];
+        // best(0) == 0 stops the loop at the end of the chain.
+        if bw >= f[best(cs)] {
+            break;
+        }
+        let ccs = f[child(cs)];
+        if u64::from(f[size(s)]) + u64::from(f[size(ccs)]) >= 2 * u64::from(f[size(cs)]) {
+            f[anc(cs)] = s;
+            f[child(s)] = ccs;
+        } else {
+            f[size(cs)] = f[size(s)];
+            f[anc(s)] = cs;
+            s = cs;
+        }
+    }
+    f[best(s)] = bw;
+    let size_w = f[size(w)];
+    f[size(v)] += size_w;
+    if u64::from(f[size(v)]) < 2 * u64::from(size_w) {
+        std::mem::swap(&mut s, &mut f[child(v)]);
+    }
+    while s != 0 {
+        f[anc(s)] = v;
+        s = f[child(s)];
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,11 @@
 //! reachability (through the dominator tree), retained sizes, and a breadth-first
 //! shortest-path tree from the roots for retainer paths.
 
+pub mod classes;
+pub mod diff;
 pub mod dominators;
+pub mod goroutines;
+pub mod leaks;
 pub mod lost;
 pub mod naming;
 pub mod retainers;
@@ -59,6 +63,14 @@ impl Analysis {
             retained,
             bfs_parent,
         }
+    }
+
+    /// Objects dominated by each node (itself included): retained sizes with every object
+    /// weighing 1.
+    pub fn dominated_counts(&self) -> Vec<u64> {
+        let mut ones = vec![1u64; self.heap.objects.len() + 1];
+        ones[self.heap.root_node() as usize] = 0;
+        self.dom.retained_sizes(&ones)
     }
 
     pub fn is_reachable(&self, id: ObjectId) -> bool {

@@ -15,6 +15,8 @@ pub enum NameSource {
     MallocHeader,
     Interface,
     AllocSite,
+    /// An unsampled object whose shape only ever came from one allocation site.
+    InheritedAllocSite,
     Shape,
 }
 

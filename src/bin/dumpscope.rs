@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use dumpscope::analysis::Analysis;
+use dumpscope::analysis::classes::Classes;
+use dumpscope::analysis::{goroutines, leaks, Analysis};
 use dumpscope::heap::ObjectId;
 use dumpscope::report::{self, ObjectRow};
 
@@ -60,9 +61,38 @@ enum Command {
     },
     /// Benchmark: plain read vs decode, then every analysis phase, with peak memory.
     Bench { dump: PathBuf },
-    /// Goroutines with their wait reasons and stacks.
+    /// Goroutines grouped by wait reason, stack and creator; leaked-looking groups flagged.
     Goroutines {
         dump: PathBuf,
+        /// List every goroutine instead of groups.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The class table: objects grouped by type, allocation site or shape.
+    Classes {
+        dump: PathBuf,
+        #[arg(long, default_value_t = 40)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Leak suspects, largest impact first.
+    Leaks {
+        dump: PathBuf,
+        /// Exit with status 1 when the top finding holds more than this share of the heap.
+        #[arg(long)]
+        fail_on: Option<f64>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Growth by class across two or three dumps of one process, and leak candidates.
+    Diff {
+        #[arg(num_args = 2..=3, required = true)]
+        dumps: Vec<PathBuf>,
+        #[arg(long, default_value_t = 30)]
+        limit: usize,
         #[arg(long)]
         json: bool,
     },
@@ -311,7 +341,174 @@ fn run(cli: Cli) -> Result<(), String> {
             }
         }
         Command::Bench { dump } => bench(&dump)?,
-        Command::Goroutines { dump, json } => {
+        Command::Goroutines {
+            dump,
+            all: false,
+            json,
+        } => {
+            let a = load(&dump)?;
+            let groups = report::goroutine_groups(&goroutines::groups(&a));
+            if json {
+                return print_json(&groups);
+            }
+            for g in &groups {
+                println!(
+                    "{:>6} × [{}]{} {}{}",
+                    g.count,
+                    esc(&g.wait_reason),
+                    if g.looks_leaked { " LEAK?" } else { "" },
+                    esc(&g.top_function),
+                    g.created_by
+                        .as_ref()
+                        .map(|c| format!("  (created by {})", esc(c)))
+                        .unwrap_or_default()
+                );
+                if g.stack_retained_bytes > 0 {
+                    println!(
+                        "         stacks alone keep {} in {} objects",
+                        bytes(g.stack_retained_bytes),
+                        g.stack_retained_objects
+                    );
+                }
+                for f in &g.stack {
+                    println!("         {}", esc(f));
+                }
+            }
+        }
+        Command::Classes { dump, limit, json } => {
+            let a = load(&dump)?;
+            let c = Classes::compute(&a);
+            let mut rows = report::classes(&a, &c);
+            rows.truncate(limit);
+            if json {
+                return print_json(&rows);
+            }
+            println!(
+                "{:>9} {:>12} {:>12} {:>6}  class (named by)",
+                "count", "shallow", "retained", "share"
+            );
+            for r in &rows {
+                println!(
+                    "{:>9} {:>12} {:>12} {:>5.1}%  {} ({:?})",
+                    r.count,
+                    r.shallow,
+                    r.retained,
+                    r.share * 100.0,
+                    esc(&r.class),
+                    r.source
+                );
+            }
+        }
+        Command::Leaks {
+            dump,
+            fail_on,
+            json,
+        } => {
+            let a = load(&dump)?;
+            let (_, _, f) = leaks::analyse(&a);
+            if json {
+                print_json(&f)?;
+            } else {
+                if f.findings.is_empty() {
+                    println!("no leak suspects");
+                }
+                for (i, x) in f.findings.iter().enumerate() {
+                    println!("{}. [{}] {}", i + 1, x.kind, esc(&x.title));
+                    println!(
+                        "   retains {} ({:.1}% of the heap), {} objects, {} goroutines",
+                        bytes(x.retained_bytes),
+                        x.share * 100.0,
+                        x.objects,
+                        x.goroutines
+                    );
+                    for s in &x.evidence.classes {
+                        println!("   holds {} × {} ({} B)", s.objects, esc(&s.name), s.bytes);
+                    }
+                    for s in &x.evidence.alloc_sites {
+                        println!(
+                            "   allocated at {} × {} ({} B)",
+                            s.objects,
+                            esc(&s.name),
+                            s.bytes
+                        );
+                    }
+                    for f in &x.evidence.stack {
+                        println!("   stack: {}", esc(f));
+                    }
+                    if let Some(c) = &x.evidence.created_by {
+                        println!("   created by {}", esc(c));
+                    }
+                    for (d, l) in x.evidence.retainer_path.iter().enumerate() {
+                        println!("   {}{}", if d == 0 { "path: " } else { "      " }, esc(l));
+                    }
+                }
+            }
+            if let Some(limit) = fail_on {
+                if leaks::top_share(&f) > limit {
+                    eprintln!(
+                        "dumpscope: top finding holds {:.1}% of the heap, above --fail-on {:.1}%",
+                        leaks::top_share(&f) * 100.0,
+                        limit * 100.0
+                    );
+                    std::process::exit(1);
+                }
+            }
+        }
+        Command::Diff { dumps, limit, json } => {
+            let analyses = dumps
+                .iter()
+                .map(|d| load(d))
+                .collect::<Result<Vec<_>, _>>()?;
+            let classes: Vec<Classes> = analyses.iter().map(Classes::compute).collect();
+            let pairs: Vec<_> = analyses.iter().zip(&classes).collect();
+            let mut d = dumpscope::analysis::diff::diff(&pairs);
+            d.classes.truncate(limit);
+            if json {
+                return print_json(&d);
+            }
+            println!("growth by class (bytes in each dump)");
+            for c in &d.classes {
+                let cells: Vec<String> = c
+                    .counts
+                    .iter()
+                    .zip(&c.bytes)
+                    .map(|(n, b)| format!("{n:>7} / {b:>10}"))
+                    .collect();
+                println!("  {}  {}", cells.join("  "), esc(&c.class));
+            }
+            let l = &d.leak_candidates;
+            println!(
+                "leak candidates: {} objects, {} ({} in B, not in A{})",
+                l.objects,
+                bytes(l.bytes),
+                "new",
+                if d.dumps == 3 { ", still in C" } else { "" }
+            );
+            for c in &l.classes {
+                println!(
+                    "  {:>7} × {} ({} B){}",
+                    c.objects,
+                    esc(&c.class),
+                    c.bytes,
+                    c.alloc_site
+                        .as_ref()
+                        .map(|s| format!(" allocated at {}", esc(s)))
+                        .unwrap_or_default()
+                );
+                for (i, line) in c.retainer_path.iter().enumerate() {
+                    println!(
+                        "      {}{}",
+                        if i == 0 { "path: " } else { "      " },
+                        esc(line)
+                    );
+                }
+            }
+        }
+        Command::Goroutines {
+            dump,
+            all: true,
+            json,
+        } => {
             let a = load(&dump)?;
             let g = report::goroutines(&a.heap);
             if json {
@@ -429,18 +626,51 @@ fn bench(path: &Path) -> Result<(), String> {
     let peak = peak_rss().unwrap_or(0);
     let total: f64 = load_decode_s + graph_s + phases.iter().map(|p| p.1).sum::<f64>();
 
-    println!("dump            {} ({:.1} MB, {} records, {} objects, {} pointer edges)", path.display(), mb, records, objects, edges);
+    println!(
+        "dump            {} ({:.1} MB, {} records, {} objects, {} pointer edges)",
+        path.display(),
+        mb,
+        records,
+        objects,
+        edges
+    );
     println!("{:<34}{:>10}{:>14}", "phase", "seconds", "throughput");
-    println!("{:<34}{:>10.3}{:>11.0} MB/s", "plain read (baseline)", read_s, mb / read_s);
-    println!("{:<34}{:>10.3}{:>11.0} MB/s   {:.0} % of plain read", "decode only", decode_s, mb / decode_s, 100.0 * read_s / decode_s);
-    println!("{:<34}{:>10.3}{:>11.0} MB/s   {:.2} M objects/s", "decode + keep objects", load_decode_s, mb / load_decode_s, objects / load_decode_s / 1e6);
+    println!(
+        "{:<34}{:>10.3}{:>11.0} MB/s",
+        "plain read (baseline)",
+        read_s,
+        mb / read_s
+    );
+    println!(
+        "{:<34}{:>10.3}{:>11.0} MB/s   {:.0} % of plain read",
+        "decode only",
+        decode_s,
+        mb / decode_s,
+        100.0 * read_s / decode_s
+    );
+    println!(
+        "{:<34}{:>10.3}{:>11.0} MB/s   {:.2} M objects/s",
+        "decode + keep objects",
+        load_decode_s,
+        mb / load_decode_s,
+        objects / load_decode_s / 1e6
+    );
     println!("{:<34}{:>10.3}", "sort, phantoms, resolve, CSR", graph_s);
     for (name, s) in &phases {
         println!("{:<34}{:>10.3}", name, s);
     }
-    println!("{:<34}{:>10.3}{:>11.2} M objects/s", "total analysis", total, objects / total / 1e6);
+    println!(
+        "{:<34}{:>10.3}{:>11.2} M objects/s",
+        "total analysis",
+        total,
+        objects / total / 1e6
+    );
     let used = peak.saturating_sub(base_rss);
-    println!("peak RSS        {:.1} MB ({:.1} MB above the start)", peak as f64 / 1e6, used as f64 / 1e6);
+    println!(
+        "peak RSS        {:.1} MB ({:.1} MB above the start)",
+        peak as f64 / 1e6,
+        used as f64 / 1e6
+    );
     let budget = 80.0 * objects + 8.0 * edges as f64;
     println!(
         "bytes/object    {:.1} (peak above start / objects); budget 80/object + 8/edge = {:.1} MB -> {}",
@@ -448,6 +678,10 @@ fn bench(path: &Path) -> Result<(), String> {
         budget / 1e6,
         if (used as f64) <= budget { "within" } else { "OVER" }
     );
-    println!("reachable       {} objects, {} bytes", a.reachable_objects(), a.reachable_bytes());
+    println!(
+        "reachable       {} objects, {} bytes",
+        a.reachable_objects(),
+        a.reachable_bytes()
+    );
     Ok(())
 }

@@ -308,3 +308,68 @@ pub fn goroutines(h: &Heap) -> Vec<GoroutineRow> {
         })
         .collect()
 }
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ClassRow {
+    pub class: String,
+    pub source: NameSource,
+    pub count: u64,
+    pub shallow: u64,
+    pub retained: u64,
+    /// `retained` over the reachable heap.
+    pub share: f64,
+    pub example: String,
+}
+
+pub fn classes(a: &Analysis, c: &crate::analysis::classes::Classes) -> Vec<ClassRow> {
+    let reachable = a.reachable_bytes().max(1) as f64;
+    c.by_retained()
+        .into_iter()
+        .map(|id| {
+            let k = &c.classes[id as usize];
+            ClassRow {
+                class: k.name.clone(),
+                source: k.source,
+                count: k.count,
+                shallow: k.shallow,
+                retained: k.retained,
+                share: k.retained as f64 / reachable,
+                example: hex(a.heap.objects.value_addr(k.example)),
+            }
+        })
+        .collect()
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct GroupRow {
+    pub count: u64,
+    pub wait_reason: String,
+    pub top_function: String,
+    pub created_by: Option<String>,
+    pub stack: Vec<String>,
+    pub goroutine_ids: Vec<u64>,
+    pub system: bool,
+    pub stack_retained_bytes: u64,
+    pub stack_retained_objects: u64,
+    pub max_wait_since: u64,
+    pub looks_leaked: bool,
+}
+
+pub fn goroutine_groups(groups: &[crate::analysis::goroutines::Group]) -> Vec<GroupRow> {
+    groups
+        .iter()
+        .map(|g| GroupRow {
+            count: g.goroutine_ids.len() as u64,
+            wait_reason: g.wait_reason.clone(),
+            top_function: g.top_function.clone(),
+            created_by: g.created_by.clone(),
+            stack: g.stack.clone(),
+            goroutine_ids: g.goroutine_ids.iter().copied().take(100).collect(),
+            system: g.system,
+            stack_retained_bytes: g.stack_retained,
+            stack_retained_objects: g.stack_retained_objects,
+            max_wait_since: g.max_wait_since,
+            looks_leaked: g.looks_leaked,
+        })
+        .collect()
+}

@@ -1,0 +1,416 @@
+//! Leak suspects: a ranked list of findings, largest impact first.
+//!
+//! - `accumulation`: an object retaining ≥ 10 % of the reachable heap, reported where the
+//!   retained size stops flowing into a single child (Eclipse MAT's "big drop"), or a class
+//!   whose members together retain that much when no single object does.
+//! - `goroutine_leak`: a large group of goroutines blocked in the same place.
+//! - `unreachable_garbage`: objects in the dump that no root reaches.
+//! - `finalizer_backlog`: finalizers queued and not yet run.
+
+use serde::Serialize;
+
+use super::classes::Classes;
+use super::goroutines::{self, Group};
+use super::naming;
+use super::Analysis;
+use crate::heap::ObjectId;
+
+/// Share of the reachable heap that makes an accumulation.
+pub const ACCUMULATION_SHARE: f64 = 0.10;
+/// Descend into a child while it holds at least this share of its parent.
+const DROP: f64 = 0.8;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Share {
+    pub name: String,
+    pub objects: u64,
+    pub bytes: u64,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Evidence {
+    /// What the finding holds, by class, largest first.
+    pub classes: Vec<Share>,
+    /// What the finding holds, by allocation site (function and line), largest first.
+    pub alloc_sites: Vec<Share>,
+    /// A retainer path: the root label, then one line per object from the root down.
+    pub retainer_path: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wait_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub function: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stack: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    pub kind: &'static str,
+    pub title: String,
+    pub retained_bytes: u64,
+    /// `retained_bytes` over the reachable heap (for unreachable garbage: over all objects).
+    pub share: f64,
+    pub objects: u64,
+    pub goroutines: u64,
+    pub evidence: Evidence,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Findings {
+    pub reachable_bytes: u64,
+    pub findings: Vec<Finding>,
+}
+
+pub fn findings(a: &Analysis, classes: &Classes, groups: &[Group]) -> Findings {
+    let h = &a.heap;
+    let reachable = a.reachable_bytes();
+    let counts = a.dominated_counts();
+    let children = a.dom.children();
+    let root = h.root_node();
+    let threshold = (reachable as f64 * ACCUMULATION_SHARE) as u64;
+    let mut out = Vec::new();
+
+    // Accumulation points.
+    let mut points: Vec<u32> = Vec::new();
+    for &c in children.neighbors(root) {
+        if a.retained[c as usize] < threshold.max(1) {
+            continue;
+        }
+        let mut cur = c;
+        loop {
+            let best = children
+                .neighbors(cur)
+                .iter()
+                .copied()
+                .max_by_key(|&w| a.retained[w as usize]);
+            match best {
+                Some(w)
+                    if (a.retained[w as usize] as f64)
+                        >= DROP * a.retained[cur as usize] as f64 =>
+                {
+                    cur = w
+                }
+                _ => break,
+            }
+        }
+        points.push(cur);
+    }
+    for &p in &points {
+        let (cls, sites) = holdings(a, classes, &children, p);
+        let name = &classes.classes[classes.of[p as usize] as usize].name;
+        let held = cls
+            .first()
+            .map(|s| format!(", mostly {} × {}", s.objects, s.name))
+            .unwrap_or_default();
+        out.push(Finding {
+            kind: "accumulation",
+            title: format!(
+                "{name} at 0x{:x} retains {} bytes{held}",
+                h.objects.value_addr(p),
+                a.retained[p as usize]
+            ),
+            retained_bytes: a.retained[p as usize],
+            share: share(a.retained[p as usize], reachable),
+            objects: counts[p as usize],
+            goroutines: 0,
+            evidence: Evidence {
+                classes: cls,
+                alloc_sites: sites,
+                retainer_path: path_lines(a, classes, p),
+                object: Some(format!("0x{:x}", h.objects.value_addr(p))),
+                ..Evidence::default()
+            },
+        });
+    }
+    // Classes that retain a large share spread over many objects no single point holds.
+    for c in classes.by_retained() {
+        let class = &classes.classes[c as usize];
+        if class.retained < threshold.max(1) || class.count < 2 {
+            break;
+        }
+        let covered = points
+            .iter()
+            .any(|&p| dominates(a, p, class.example) || dominates(a, class.example, p));
+        if covered {
+            continue;
+        }
+        out.push(Finding {
+            kind: "accumulation",
+            title: format!(
+                "{} objects of class {} retain {} bytes",
+                class.count, class.name, class.retained
+            ),
+            retained_bytes: class.retained,
+            share: share(class.retained, reachable),
+            objects: class.count,
+            goroutines: 0,
+            evidence: Evidence {
+                classes: vec![Share {
+                    name: class.name.clone(),
+                    objects: class.count,
+                    bytes: class.shallow,
+                }],
+                alloc_sites: naming::alloc_site(h, class.example)
+                    .map(|s| {
+                        vec![Share {
+                            name: s,
+                            objects: class.count,
+                            bytes: class.shallow,
+                        }]
+                    })
+                    .unwrap_or_default(),
+                retainer_path: path_lines(a, classes, class.example),
+                object: Some(format!("0x{:x}", h.objects.value_addr(class.example))),
+                ..Evidence::default()
+            },
+        });
+    }
+
+    // Goroutine leaks.
+    for g in groups.iter().filter(|g| g.looks_leaked) {
+        out.push(Finding {
+            kind: "goroutine_leak",
+            title: format!(
+                "{} goroutines blocked on {} in {}",
+                g.goroutine_ids.len(),
+                g.wait_reason,
+                g.top_function
+            ),
+            retained_bytes: g.stack_retained,
+            share: share(g.stack_retained, reachable),
+            objects: g.stack_retained_objects,
+            goroutines: g.goroutine_ids.len() as u64,
+            evidence: Evidence {
+                wait_reason: Some(g.wait_reason.clone()),
+                function: Some(g.top_function.clone()),
+                created_by: g.created_by.clone(),
+                stack: g.stack.clone(),
+                ..Evidence::default()
+            },
+        });
+    }
+
+    // Garbage still in the dump.
+    let lost = super::lost::lost(a, 1);
+    if lost.objects > 0 {
+        let total = h.total_object_bytes();
+        let mut by_class: Vec<Share> = Vec::new();
+        let mut idx = std::collections::HashMap::new();
+        for id in 0..h.objects.len() as ObjectId {
+            if a.is_reachable(id) {
+                continue;
+            }
+            let c = classes.of[id as usize];
+            let k = *idx.entry(c).or_insert_with(|| {
+                by_class.push(Share {
+                    name: classes.classes[c as usize].name.clone(),
+                    objects: 0,
+                    bytes: 0,
+                });
+                by_class.len() - 1
+            });
+            by_class[k].objects += 1;
+            by_class[k].bytes += h.objects.size[id as usize];
+        }
+        by_class.sort_by_key(|x| std::cmp::Reverse(x.bytes));
+        by_class.truncate(5);
+        out.push(Finding {
+            kind: "unreachable_garbage",
+            title: format!(
+                "{} unreachable objects ({} bytes) are still in the dump: it was taken without a GC first",
+                lost.objects, lost.bytes
+            ),
+            retained_bytes: lost.bytes,
+            share: share(lost.bytes, total),
+            objects: lost.objects,
+            goroutines: 0,
+            evidence: Evidence { classes: by_class, ..Evidence::default() },
+        });
+    }
+
+    if !h.queued_finalizers.is_empty() {
+        let objs: Vec<ObjectId> = h
+            .queued_finalizers
+            .iter()
+            .filter_map(|f| f.object)
+            .collect();
+        let bytes: u64 = objs
+            .iter()
+            .map(|&o| a.retained[o as usize].max(h.objects.size[o as usize]))
+            .sum();
+        out.push(Finding {
+            kind: "finalizer_backlog",
+            title: format!(
+                "{} finalizers are queued and have not run yet",
+                h.queued_finalizers.len()
+            ),
+            retained_bytes: bytes,
+            share: share(bytes, reachable),
+            objects: objs.len() as u64,
+            goroutines: 0,
+            evidence: Evidence::default(),
+        });
+    }
+
+    out.sort_by(|x, y| {
+        y.retained_bytes
+            .cmp(&x.retained_bytes)
+            .then(y.goroutines.cmp(&x.goroutines))
+    });
+    Findings {
+        reachable_bytes: reachable,
+        findings: out,
+    }
+}
+
+fn share(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+/// True when `d` dominates `v` (walks up at most the depth of the dominator tree).
+fn dominates(a: &Analysis, d: u32, v: u32) -> bool {
+    let root = a.heap.root_node();
+    let mut x = v;
+    for _ in 0..=a.heap.objects.len() {
+        if x == d {
+            return true;
+        }
+        if x == root {
+            return false;
+        }
+        let p = a.dom.idom(x);
+        if p == super::dominators::NONE {
+            return false;
+        }
+        x = p;
+    }
+    false
+}
+
+/// What a dominator subtree holds, by class and by allocation site (top 5 each). Visits at
+/// most a few million objects.
+fn holdings(
+    a: &Analysis,
+    classes: &Classes,
+    children: &crate::heap::Csr,
+    top: u32,
+) -> (Vec<Share>, Vec<Share>) {
+    use std::collections::HashMap;
+    let h = &a.heap;
+    let mut by_class: HashMap<u32, (u64, u64)> = HashMap::new();
+    let mut by_bucket: HashMap<u32, (u64, u64)> = HashMap::new();
+    let mut stack = vec![top];
+    let mut budget = 4_000_000u32;
+    while let Some(v) = stack.pop() {
+        let size = h.objects.size[v as usize];
+        let e = by_class.entry(classes.of[v as usize]).or_default();
+        e.0 += 1;
+        e.1 += size;
+        let i = h.alloc_samples.partition_point(|s| s.0 < v);
+        if let Some(&(o, b)) = h.alloc_samples.get(i) {
+            if o == v {
+                let e = by_bucket.entry(b).or_default();
+                e.0 += 1;
+                e.1 += size;
+            }
+        }
+        budget -= 1;
+        if budget == 0 {
+            break;
+        }
+        stack.extend_from_slice(children.neighbors(v));
+    }
+    let mut cls: Vec<Share> = by_class
+        .into_iter()
+        .map(|(c, (n, b))| Share {
+            name: classes.classes[c as usize].name.clone(),
+            objects: n,
+            bytes: b,
+        })
+        .collect();
+    cls.sort_by(|x, y| y.bytes.cmp(&x.bytes).then(x.name.cmp(&y.name)));
+    cls.truncate(5);
+    // Sites: merge buckets that share the first non-runtime frame.
+    let mut sites: HashMap<String, (u64, u64)> = HashMap::new();
+    for (b, (n, bytes)) in by_bucket {
+        let bucket = &h.buckets[b as usize];
+        let frames = h.bucket_frames(bucket);
+        if let Some(f) = frames
+            .iter()
+            .find(|f| !naming::is_runtime_func(h.str(f.func)))
+            .or(frames.first())
+        {
+            let file = h.str(f.file);
+            let base = file.rsplit('/').next().unwrap_or(file);
+            let e = sites
+                .entry(format!("{} ({}:{})", h.str(f.func), base, f.line))
+                .or_default();
+            e.0 += n;
+            e.1 += bytes;
+        }
+    }
+    let mut sites: Vec<Share> = sites
+        .into_iter()
+        .map(|(name, (n, b))| Share {
+            name,
+            objects: n,
+            bytes: b,
+        })
+        .collect();
+    sites.sort_by(|x, y| y.bytes.cmp(&x.bytes).then(x.name.cmp(&y.name)));
+    sites.truncate(5);
+    (cls, sites)
+}
+
+/// The shortest retainer path as lines: the root's label, then each object.
+fn path_lines(a: &Analysis, classes: &Classes, id: ObjectId) -> Vec<String> {
+    let Some(p) = super::retainers::retainer_paths(a, id, 1, &[])
+        .into_iter()
+        .next()
+    else {
+        return Vec::new();
+    };
+    let h = &a.heap;
+    let mut lines = Vec::new();
+    if let Some(r) = h.roots_of(p.objects[0]).first() {
+        lines.push(h.root_label(&r.kind));
+    }
+    const SHOWN: usize = 12;
+    let n = p.objects.len();
+    for (i, &o) in p.objects.iter().enumerate() {
+        if n > SHOWN && i == SHOWN / 2 {
+            lines.push(format!("… {} more objects …", n - SHOWN));
+        }
+        if n > SHOWN && i >= SHOWN / 2 && i < n - SHOWN / 2 {
+            continue;
+        }
+        lines.push(format!(
+            "0x{:x} {} ({} B)",
+            h.objects.value_addr(o),
+            classes.classes[classes.of[o as usize] as usize].name,
+            h.objects.size[o as usize]
+        ));
+    }
+    lines
+}
+
+/// The share of the reachable heap held by the top finding, for `--fail-on`.
+pub fn top_share(f: &Findings) -> f64 {
+    f.findings.first().map_or(0.0, |x| x.share)
+}
+
+/// Convenience: every analysis the findings need, from scratch.
+pub fn analyse(a: &Analysis) -> (Classes, Vec<Group>, Findings) {
+    let classes = Classes::compute(a);
+    let groups = goroutines::groups(a);
+    let f = findings(a, &classes, &groups);
+    (classes, groups, f)
+}
