@@ -478,10 +478,9 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             let l = &d.leak_candidates;
             println!(
-                "leak candidates: {} objects, {} ({} in B, not in A{})",
+                "leak candidates: {} objects, {} (new in B, not in A{})",
                 l.objects,
                 bytes(l.bytes),
-                "new",
                 if d.dumps == 3 { ", still in C" } else { "" }
             );
             for c in &l.classes {

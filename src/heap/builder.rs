@@ -271,7 +271,12 @@ impl HeapBuilder {
         progress(BuildPhase::Sort);
         // Records come span by span, each span in ascending order: a run-detecting stable
         // sort on direct keys mostly merges runs.
-        let mut keyed: Vec<(u64, u32)> = self.addr.iter().enumerate().map(|(i, &a)| (a, i as u32)).collect();
+        let mut keyed: Vec<(u64, u32)> = self
+            .addr
+            .iter()
+            .enumerate()
+            .map(|(i, &a)| (a, i as u32))
+            .collect();
         keyed.sort_by_key(|k| k.0);
         let order: Vec<u32> = keyed.into_iter().map(|k| k.1).collect();
 

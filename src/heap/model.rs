@@ -83,7 +83,10 @@ impl ObjectTable {
                 (0, self.addr.len())
             } else {
                 // The containing object starts in this page or is the last one before it.
-                ((self.page_first[p] as usize).saturating_sub(1), self.page_first[p + 1] as usize)
+                (
+                    (self.page_first[p] as usize).saturating_sub(1),
+                    self.page_first[p + 1] as usize,
+                )
             }
         };
         let i = lo + self.addr[lo..hi].partition_point(|&a| a <= addr);
