@@ -1,0 +1,383 @@
+//! The UI thread: a yew app that never reads the dump. It hands the `File` to the worker,
+//! shows progress, then renders views from pages of rows the worker sends back.
+//!
+//! State lives in [`App`]: the worker bridge, the load state and the route (the URL hash).
+//! Views get it through the [`AppCtx`] context.
+
+mod bridge;
+mod dominators;
+mod fmt;
+mod goroutines;
+mod inspector;
+mod loading;
+mod overview;
+mod retainers;
+mod route;
+mod table;
+mod tables;
+
+use std::rc::Rc;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::File;
+use yew::prelude::*;
+
+use crate::web::protocol::*;
+use bridge::{Bridge, Reply};
+use route::{Route, ViewKind};
+
+/// What every view needs.
+#[derive(Clone, PartialEq)]
+pub struct AppCtx {
+    pub bridge: Rc<Bridge>,
+    /// Bumped for every dump loaded; views refetch when it changes.
+    pub generation: u32,
+    pub loaded: Rc<Loaded>,
+    pub route: Route,
+}
+
+enum LoadState {
+    Idle,
+    Loading {
+        name: String,
+        progress: Option<Progress>,
+    },
+    Ready(Rc<Loaded>),
+    Failed(String),
+}
+
+pub enum Msg {
+    HashChanged,
+    Open(File),
+    OpenSample,
+    Reply(Reply),
+    Cancel,
+    Crash(String),
+    Restart,
+}
+
+pub struct App {
+    bridge: Rc<Bridge>,
+    route: Route,
+    state: LoadState,
+    /// The previous dump stays on screen (dimmed) while the next one loads.
+    last: Option<Rc<Loaded>>,
+    generation: u32,
+    crash: Option<String>,
+    /// The open dump is the sample (kept in the hash so a reload reopens it).
+    sample_open: bool,
+    _hashchange: Closure<dyn FnMut()>,
+}
+
+fn window() -> web_sys::Window {
+    web_sys::window().expect("a window")
+}
+
+fn current_hash() -> String {
+    window().location().hash().unwrap_or_default()
+}
+
+fn replace_hash(hash: &str) {
+    if let Ok(h) = window().history() {
+        let _ = h.replace_state_with_url(&JsValue::NULL, "", Some(hash));
+    }
+}
+
+impl App {
+    fn load(&mut self, ctx: &Context<Self>, req: Request, file: Option<&File>, name: String) {
+        if matches!(self.state, LoadState::Loading { .. }) {
+            self.bridge.restart();
+        }
+        if let LoadState::Ready(l) = &self.state {
+            self.last = Some(l.clone());
+        }
+        self.state = LoadState::Loading {
+            name,
+            progress: None,
+        };
+        let blob = file.map(|f| f.unchecked_ref::<web_sys::Blob>());
+        self.bridge
+            .request(req, blob, ctx.link().callback(Msg::Reply));
+    }
+
+    fn set_sample(&mut self, sample: bool) {
+        self.sample_open = sample;
+        if self.route.sample != sample {
+            self.route.sample = sample;
+            replace_hash(&self.route.to_hash());
+        }
+    }
+
+    fn main_view(&self, ctx: &Context<Self>, loaded: &Rc<Loaded>) -> Html {
+        let r = &self.route;
+        let app = AppCtx {
+            bridge: self.bridge.clone(),
+            generation: self.generation,
+            loaded: loaded.clone(),
+            route: r.clone(),
+        };
+        let nav = ViewKind::SIDEBAR.iter().map(|&v| {
+            let target = match v {
+                ViewKind::Inspector | ViewKind::Retainers => Route {
+                    view: v,
+                    object: r.object,
+                    ignore: if v == ViewKind::Retainers { r.ignore.clone() } else { vec![] },
+                    ..Route::default()
+                },
+                _ => Route::to(v),
+            };
+            let mut target = target;
+            target.sample = self.sample_open;
+            html! {
+                <a class={classes!("nav", (r.view == v).then_some("active"))}
+                   href={target.to_hash()} data-testid={format!("nav-{}", v.slug())}>
+                    { v.title() }
+                </a>
+            }
+        });
+        let s = &loaded.summary;
+        html! {
+            <ContextProvider<AppCtx> context={app}>
+                <div class="shell">
+                    <header class="top">
+                        <span class="brand">{ "dumpscope" }</span>
+                        <span class="file" title={loaded.file_name.clone()}>{ &loaded.file_name }</span>
+                        <span class="muted">
+                            { format!("{} · {} · {} · analysed in {}", s.go_version, s.arch,
+                                fmt::bytes(loaded.file_size), fmt::ms(loaded.decode_ms + loaded.analysis_ms)) }
+                        </span>
+                        <span class="spacer-x"></span>
+                        <loading::OpenButton on_file={ctx.link().callback(Msg::Open)} />
+                    </header>
+                    if let Some(e) = &s.decode_error {
+                        <div class="warning" data-testid="decode-warning">
+                            <strong>{ "This dump is incomplete. " }</strong>
+                            { "What was read before the problem is analysed: " }
+                            <span class="mono">{ e }</span>
+                        </div>
+                    }
+                    <nav class="side">{ for nav }</nav>
+                    <main class="content" data-testid={format!("view-{}", r.view.slug())}>
+                        { self.view_body() }
+                    </main>
+                </div>
+            </ContextProvider<AppCtx>>
+        }
+    }
+
+    fn view_body(&self) -> Html {
+        let r = &self.route;
+        match r.view {
+            ViewKind::Overview => html! { <overview::Overview /> },
+            ViewKind::Dominators => html! { <dominators::DominatorTreeView /> },
+            ViewKind::Objects => html! { <tables::ObjectsView filter={r.filter.clone()} /> },
+            ViewKind::Classes => html! { <tables::ClassesView filter={r.filter.clone()} /> },
+            ViewKind::Goroutines => html! { <goroutines::GoroutinesView filter={r.filter.clone()} /> },
+            ViewKind::Lost => html! { <tables::LostView /> },
+            ViewKind::Inspector => html! { <inspector::Inspector addr={r.object} /> },
+            ViewKind::Retainers => {
+                html! { <retainers::RetainersPanel addr={r.object} ignore={r.ignore.clone()} /> }
+            }
+            ViewKind::Export => html! { <tables::ExportView /> },
+        }
+    }
+
+}
+
+impl Component for App {
+    type Message = Msg;
+    type Properties = ();
+
+    fn create(ctx: &Context<Self>) -> Self {
+        let link = ctx.link().clone();
+        let hashchange = Closure::<dyn FnMut()>::new(move || link.send_message(Msg::HashChanged));
+        window().set_onhashchange(Some(hashchange.as_ref().unchecked_ref()));
+        let bridge = Bridge::new(ctx.link().callback(Msg::Crash));
+        let route = Route::parse(&current_hash());
+        let mut app = App {
+            bridge,
+            route: route.clone(),
+            state: LoadState::Idle,
+            last: None,
+            generation: 0,
+            crash: None,
+            sample_open: false,
+            _hashchange: hashchange,
+        };
+        if route.sample {
+            app.load(
+                ctx,
+                Request::LoadUrl {
+                    url: "sample.dump".into(),
+                },
+                None,
+                "sample.dump".into(),
+            );
+            app.sample_open = true;
+        }
+        app
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, msg: Msg) -> bool {
+        match msg {
+            Msg::HashChanged => {
+                let mut r = Route::parse(&current_hash());
+                if self.sample_open && !r.sample {
+                    r.sample = true;
+                    replace_hash(&r.to_hash());
+                }
+                let changed = r != self.route;
+                self.route = r;
+                changed
+            }
+            Msg::Open(file) => {
+                self.set_sample(false);
+                let name = file.name();
+                self.load(ctx, Request::Load { name: name.clone() }, Some(&file), name);
+                true
+            }
+            Msg::OpenSample => {
+                self.set_sample(true);
+                self.load(
+                    ctx,
+                    Request::LoadUrl {
+                        url: "sample.dump".into(),
+                    },
+                    None,
+                    "sample.dump".into(),
+                );
+                true
+            }
+            Msg::Reply(reply) => {
+                match reply.resp {
+                    Response::Progress(p) => {
+                        if let LoadState::Loading { progress, .. } = &mut self.state {
+                            *progress = Some(p);
+                        }
+                    }
+                    Response::Loaded(l) => {
+                        self.generation += 1;
+                        self.last = None;
+                        self.state = LoadState::Ready(Rc::new(*l));
+                    }
+                    Response::LoadFailed { message } | Response::Error { message } => {
+                        self.state = LoadState::Failed(message);
+                        self.set_sample(false);
+                    }
+                    _ => return false,
+                }
+                true
+            }
+            Msg::Cancel => {
+                self.bridge.restart();
+                self.state = match self.last.take() {
+                    Some(l) => LoadState::Ready(l),
+                    None => LoadState::Idle,
+                };
+                true
+            }
+            Msg::Crash(message) => {
+                self.crash = Some(message);
+                true
+            }
+            Msg::Restart => {
+                self.crash = None;
+                self.bridge.restart();
+                self.state = LoadState::Idle;
+                self.set_sample(false);
+                true
+            }
+        }
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        if let Some(message) = &self.crash {
+            return html! {
+                <div class="center">
+                    <div class="error-panel" data-testid="error-panel" role="alert">
+                        <h2>{ "The analysis stopped" }</h2>
+                        <p>{ "The worker that analyses the dump crashed. The dump has not left this browser." }</p>
+                        <pre class="mono">{ message }</pre>
+                        <div class="row">
+                            <button onclick={link.callback(|_| Msg::Restart)}>{ "Start over" }</button>
+                            <button onclick={Callback::from(|_| { let _ = window().location().reload(); })}>{ "Reload the page" }</button>
+                        </div>
+                    </div>
+                </div>
+            };
+        }
+        let open = link.callback(Msg::Open);
+        let sample = link.callback(|_| Msg::OpenSample);
+        match &self.state {
+            LoadState::Ready(l) => self.main_view(ctx, l),
+            LoadState::Idle => html! { <loading::Landing on_file={open} on_sample={sample} /> },
+            LoadState::Failed(message) => html! {
+                <loading::Landing on_file={open} on_sample={sample}>
+                    <div class="error-panel" data-testid="error-panel" role="alert">
+                        <h2>{ "This file cannot be analysed" }</h2>
+                        <pre class="mono">{ message }</pre>
+                        <p class="muted">{ "dumpscope reads files written by Go's runtime/debug.WriteHeapDump." }</p>
+                    </div>
+                </loading::Landing>
+            },
+            LoadState::Loading { name, progress } => html! {
+                <loading::Landing on_file={open} on_sample={sample}>
+                    <loading::ProgressPanel name={name.clone()} progress={progress.clone()}
+                        on_cancel={link.callback(|_| Msg::Cancel)} />
+                </loading::Landing>
+            },
+        }
+    }
+}
+
+/// Shows a crash panel straight in the DOM: after a panic yew may not render again.
+fn show_panic(message: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Some(body) = doc.body() else { return };
+    let build = || -> Result<(), JsValue> {
+        let panel = doc.create_element("div")?;
+        panel.set_class_name("error-panel fatal");
+        panel.set_attribute("data-testid", "error-panel")?;
+        panel.set_attribute("role", "alert")?;
+        let h = doc.create_element("h2")?;
+        h.set_text_content(Some("dumpscope crashed"));
+        let pre = doc.create_element("pre")?;
+        pre.set_text_content(Some(message));
+        let button = doc.create_element("button")?;
+        button.set_text_content(Some("Reload the page"));
+        let reload = Closure::<dyn FnMut()>::new(|| {
+            let _ = window().location().reload();
+        });
+        button.add_event_listener_with_callback("click", reload.as_ref().unchecked_ref())?;
+        reload.forget();
+        panel.append_child(&h)?;
+        panel.append_child(&pre)?;
+        panel.append_child(&button)?;
+        body.append_child(&panel)?;
+        Ok(())
+    };
+    let _ = build();
+}
+
+/// The app binary's entry point.
+pub fn run() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info.to_string();
+        web_sys::console::error_1(&format!("dumpscope panicked: {message}").into());
+        show_panic(&message);
+    }));
+    // Offline use after the first visit (the service worker caches the app's own files).
+    let sw = window().navigator().service_worker();
+    let _ = sw.register("sw.js");
+    let Some(root) = window()
+        .document()
+        .and_then(|d| d.get_element_by_id("app"))
+    else {
+        return;
+    };
+    yew::Renderer::<App>::with_root(root).render();
+}

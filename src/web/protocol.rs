@@ -1,0 +1,396 @@
+//! The messages between the UI thread and the analysis worker.
+//!
+//! Every message is a JS object `{ json: "<serde_json of Envelope>", blob?: Blob }`: the
+//! JSON carries the typed message, `blob` carries a `File`/`Blob` handle where one travels
+//! (the dump to load, an export to save). The UI never reads the dump itself.
+//!
+//! The UI asks for *pages* of rows (offset, limit, sort, filter) and gets `total` back, as
+//! Chrome DevTools' heap snapshot worker does: no table is ever sent whole.
+//!
+//! The row structs here are the web app's own: they mirror `report` rows (which are
+//! serialize-only) and add what the views need. Views for analyses the core does not have
+//! yet (leak suspects, compare) get their rows here too when they are built.
+
+use serde::{Deserialize, Serialize};
+
+/// A request with the id its response will carry.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct RequestEnvelope {
+    pub id: u32,
+    pub req: Request,
+}
+
+/// A response; `id` is the request's, or 0 for unsolicited events (progress, crash).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ResponseEnvelope {
+    pub id: u32,
+    pub resp: Response,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Request {
+    /// Analyse the `Blob` sent beside the message.
+    Load { name: String },
+    /// Fetch a same-origin URL (the sample dump) and analyse it.
+    LoadUrl { url: String },
+    /// A page of rows.
+    Page(PageRequest),
+    /// Everything the inspector shows about the object containing `addr`.
+    Object { addr: u64 },
+    /// Raw bytes of an object, read again from the file.
+    Contents { addr: u64, offset: u64, len: u32 },
+    /// Paths from roots to the object, ignoring the `excluded` objects as retainers.
+    Retainers {
+        addr: u64,
+        max_paths: u32,
+        excluded: Vec<u64>,
+    },
+    /// A whole table (sorted and filtered like the view) as CSV or JSON, sent back as a Blob.
+    Export {
+        table: TableKind,
+        sort: SortSpec,
+        filter: String,
+        format: ExportFormat,
+    },
+}
+
+/// The tables the worker can page through.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TableKind {
+    /// Every object (default sort: retained, largest first).
+    Objects,
+    /// Unreachable objects.
+    Lost,
+    /// Objects grouped by their best name.
+    Classes,
+    /// Goroutines grouped by status, wait reason and stack.
+    Goroutines,
+    /// Children of a node in the dominator tree; `parent: None` is the root node.
+    DomChildren { parent: Option<u64> },
+    /// Distinct objects the object at `addr` points at.
+    Outgoing { addr: u64 },
+    /// Distinct objects that point at the object at `addr`.
+    Incoming { addr: u64 },
+}
+
+impl TableKind {
+    pub fn file_stem(&self) -> &'static str {
+        match self {
+            TableKind::Objects => "objects",
+            TableKind::Lost => "lost-objects",
+            TableKind::Classes => "classes",
+            TableKind::Goroutines => "goroutine-groups",
+            TableKind::DomChildren { .. } => "dominator-children",
+            TableKind::Outgoing { .. } => "outgoing-refs",
+            TableKind::Incoming { .. } => "incoming-refs",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Hash)]
+pub struct SortSpec {
+    /// A column key (see [`columns`]); unknown keys fall back to the table's default.
+    pub key: String,
+    pub desc: bool,
+}
+
+impl SortSpec {
+    pub fn new(key: &str, desc: bool) -> SortSpec {
+        SortSpec {
+            key: key.to_string(),
+            desc,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PageRequest {
+    pub table: TableKind,
+    pub offset: u32,
+    pub limit: u32,
+    pub sort: SortSpec,
+    /// Case-insensitive substring of the class name; `=name` for an exact class;
+    /// `0x…` for the object containing that address.
+    pub filter: String,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Response {
+    /// The worker's message handler is installed.
+    Ready,
+    Progress(Progress),
+    Loaded(Box<Loaded>),
+    /// Nothing usable: the decoder's message (offset and record included).
+    LoadFailed { message: String },
+    Page(Page),
+    Object(Box<ObjectDetail>),
+    Contents(Contents),
+    Retainers(RetainersView),
+    /// The export travels as the Blob beside the message.
+    Export { file_name: String, rows: u64 },
+    /// A request could not be answered (e.g. no object at an address).
+    Error { message: String },
+    /// The worker panicked; it is dead and must be restarted.
+    Crashed { message: String },
+}
+
+/// Load progress. `fraction` is the overall estimate in 0..=1.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Progress {
+    pub phase: String,
+    pub fraction: f64,
+    pub bytes_read: u64,
+    pub total_bytes: u64,
+    pub objects: u64,
+    pub elapsed_ms: f64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Loaded {
+    pub file_name: String,
+    pub file_size: u64,
+    pub decode_ms: f64,
+    pub analysis_ms: f64,
+    pub summary: SummaryView,
+}
+
+/// `report::Summary` as the UI reads it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct SummaryView {
+    pub go_version: String,
+    pub arch: String,
+    pub pointer_size: u8,
+    pub big_endian: bool,
+    pub ncpu: u64,
+    pub heap_start: String,
+    pub heap_end: String,
+    pub objects: u64,
+    pub object_bytes: u64,
+    pub pointer_edges: u64,
+    pub gc_roots: u64,
+    pub root_pointers: u64,
+    pub reachable_objects: u64,
+    pub reachable_bytes: u64,
+    pub unreachable_objects: u64,
+    pub unreachable_bytes: u64,
+    pub goroutines: u64,
+    pub stack_frames: u64,
+    pub finalizers: u64,
+    pub queued_finalizers: u64,
+    pub memprof_buckets: u64,
+    pub alloc_samples: u64,
+    pub type_records: u64,
+    pub itabs: u64,
+    pub phantom_records: u64,
+    pub dangling_pointers: u64,
+    /// Every scalar MemStats field by its Go name (PauseNs left out: see `reconciliation`).
+    pub memstats: Vec<(String, u64)>,
+    pub reconciliation: Option<ReconciliationView>,
+    pub decode_error: Option<String>,
+    pub diagnostics: Vec<String>,
+    /// Lost objects that nothing points at (tops of garbage structures).
+    pub lost_heads: u64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ReconciliationView {
+    pub heap_alloc: u64,
+    pub object_bytes: u64,
+    pub bytes_difference: i64,
+    pub heap_objects: u64,
+    pub objects: u64,
+    pub objects_difference: i64,
+    pub heap_inuse: u64,
+    pub stack_inuse: u64,
+    pub mspan_inuse: u64,
+    pub gc_sys: u64,
+    pub num_gc: u64,
+    pub pause_total_ns: u64,
+    pub recent_pauses_ns: Vec<u64>,
+}
+
+/// One object in a table.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ObjRow {
+    pub id: u32,
+    /// The Go pointer value (`0x…`), the object's name in URLs.
+    pub address: String,
+    pub addr: u64,
+    pub shallow: u64,
+    pub retained: u64,
+    pub class: String,
+    /// How the class was named: malloc_header, interface, alloc_site or shape.
+    pub class_source: String,
+    pub reachable: bool,
+    /// Children in the dominator tree (objects it alone keeps alive).
+    pub dominated: u32,
+}
+
+/// Objects that share a name.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ClassRow {
+    pub name: String,
+    pub source: String,
+    pub count: u64,
+    pub shallow: u64,
+    pub reachable: u64,
+    /// The largest retained size of one instance, and that instance.
+    pub max_retained: u64,
+    pub max_retained_addr: String,
+}
+
+/// Goroutines with the same status, wait reason and function stack.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct GoroutineGroupRow {
+    pub count: u64,
+    pub status: String,
+    pub wait_reason: String,
+    /// The innermost frame outside the runtime (what the goroutines are doing).
+    pub top_function: String,
+    /// Function names, innermost first.
+    pub stack: Vec<String>,
+    /// Goroutine ids (the first 50).
+    pub ids: Vec<u64>,
+    pub system: bool,
+    /// Longest wait, as recorded (`waitsince`, nanoseconds of runtime clock; 0 = unknown).
+    pub max_wait_since: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "rows", content = "items", rename_all = "snake_case")]
+pub enum Rows {
+    Objects(Vec<ObjRow>),
+    Classes(Vec<ClassRow>),
+    Goroutines(Vec<GoroutineGroupRow>),
+}
+
+impl Rows {
+    pub fn len(&self) -> usize {
+        match self {
+            Rows::Objects(v) => v.len(),
+            Rows::Classes(v) => v.len(),
+            Rows::Goroutines(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Page {
+    pub offset: u32,
+    pub total: u64,
+    pub rows: Rows,
+}
+
+/// A frame of an allocation stack.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct AllocFrame {
+    pub func: String,
+    pub file: String,
+    pub line: u64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct RootView {
+    pub kind: String,
+    pub label: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ObjectDetail {
+    pub row: ObjRow,
+    /// Where the slot starts (the address differs by 8 for Go 1.22+ malloc-header objects).
+    pub slot_addr: u64,
+    pub has_pointers: bool,
+    pub malloc_header_type: Option<String>,
+    /// The immediate dominator (None for objects held by a root directly, or unreachable).
+    pub dominator: Option<ObjRow>,
+    pub roots: Vec<RootView>,
+    pub alloc_stack: Vec<AllocFrame>,
+    pub outgoing: u64,
+    pub incoming: u64,
+    /// The first bytes of the contents.
+    pub contents: Contents,
+}
+
+/// A run of an object's bytes with the words that point into other objects.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Contents {
+    pub addr: u64,
+    /// Offset of `bytes[0]` from the slot start.
+    pub offset: u64,
+    /// Slot size.
+    pub size: u64,
+    pub slot_addr: u64,
+    pub bytes: Vec<u8>,
+    pub pointer_size: u8,
+    /// (offset from slot start, target address) for words that hold a heap object address.
+    pub pointers: Vec<(u64, u64)>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct PathView {
+    pub roots: Vec<RootView>,
+    /// From the root-held object down to the target.
+    pub objects: Vec<ObjRow>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct RetainersView {
+    pub target: ObjRow,
+    pub roots: Vec<RootView>,
+    pub paths: Vec<PathView>,
+    /// The objects ignored as retainers, as rows.
+    pub excluded: Vec<ObjRow>,
+}
+
+/// Columns of each table: (key, title, numeric). The first sortable key is the default.
+pub fn columns(table: &TableKind) -> &'static [(&'static str, &'static str, bool)] {
+    match table {
+        TableKind::Classes => &[
+            ("name", "class", false),
+            ("count", "objects", true),
+            ("shallow", "shallow bytes", true),
+            ("reachable", "reachable", true),
+            ("max_retained", "largest retained", true),
+        ],
+        TableKind::Goroutines => &[
+            ("count", "goroutines", true),
+            ("status", "status", false),
+            ("wait_reason", "wait reason", false),
+            ("top_function", "function", false),
+        ],
+        _ => &[
+            ("address", "address", false),
+            ("shallow", "shallow", true),
+            ("retained", "retained", true),
+            ("class", "class", false),
+        ],
+    }
+}
+
+/// The sort a table starts with.
+pub fn default_sort(table: &TableKind) -> SortSpec {
+    match table {
+        TableKind::Classes => SortSpec::new("shallow", true),
+        TableKind::Goroutines => SortSpec::new("count", true),
+        TableKind::Lost => SortSpec::new("shallow", true),
+        TableKind::Outgoing { .. } | TableKind::Incoming { .. } => {
+            SortSpec::new("address", false)
+        }
+        _ => SortSpec::new("retained", true),
+    }
+}

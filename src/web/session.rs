@@ -1,0 +1,669 @@
+//! The worker's side of the protocol without any browser API: one analysed dump, the
+//! indexes built lazily for the views (sorted and filtered row orders, classes, goroutine
+//! groups, the dominator tree's child lists), and the answers to every request.
+//!
+//! The dump itself is not kept: object contents are read again from the file through a
+//! [`ByteSource`] (a `File` in the browser, a slice in tests).
+
+use std::rc::Rc;
+
+use crate::analysis::{Analysis, AnalysisPhase};
+use crate::format::{read_word, DecodeError};
+use crate::heap::{flags, BuildPhase, Csr, Heap, ObjectId};
+use crate::load::Loader;
+use crate::report;
+use crate::web::classes::{source_name, ClassIndex};
+use crate::web::export;
+use crate::web::goroutine_groups;
+use crate::web::protocol::*;
+
+/// Random access to the dump's bytes.
+pub trait ByteSource {
+    /// Up to `len` bytes at `offset` (fewer at the end of the input).
+    fn read(&self, offset: u64, len: usize) -> Result<Vec<u8>, String>;
+    fn len(&self) -> u64;
+}
+
+impl ByteSource for [u8] {
+    fn read(&self, offset: u64, len: usize) -> Result<Vec<u8>, String> {
+        let start = (offset as usize).min(<[u8]>::len(self));
+        let end = start.saturating_add(len).min(<[u8]>::len(self));
+        Ok(self[start..end].to_vec())
+    }
+    fn len(&self) -> u64 {
+        <[u8]>::len(self) as u64
+    }
+}
+
+/// Bytes read per slice while loading.
+pub const CHUNK: usize = 4 << 20;
+/// Bytes of contents sent with an object's details; more on request.
+pub const CONTENTS_FIRST: u32 = 4096;
+/// Largest contents request answered.
+pub const CONTENTS_MAX: u32 = 64 << 10;
+/// Largest page answered.
+pub const PAGE_MAX: u32 = 1000;
+
+/// Share of the progress bar each stage takes (decode is I/O bound and the longest).
+const DECODE_SHARE: f64 = 0.6;
+const BUILD_SHARE: f64 = 0.15;
+
+/// Reads a dump from `src` chunk by chunk and analyses it, reporting progress.
+/// `now()` returns milliseconds; `report` is called often, it should rate-limit itself.
+pub fn load(
+    src: &dyn ByteSource,
+    now: &dyn Fn() -> f64,
+    report: &mut dyn FnMut(Progress),
+) -> Result<(Analysis, f64, f64), DecodeError> {
+    let start = now();
+    let total = src.len();
+    let mut loader = Loader::new(Some(total));
+    let mut offset = 0u64;
+    let progress = |phase: &str, fraction: f64, read: u64, objects: u64| Progress {
+        phase: phase.to_string(),
+        fraction: fraction.clamp(0.0, 1.0),
+        bytes_read: read,
+        total_bytes: total,
+        objects,
+        elapsed_ms: now() - start,
+    };
+    report(progress("decode", 0.0, 0, 0));
+    while offset < total {
+        let chunk = match src.read(offset, CHUNK) {
+            Ok(c) if !c.is_empty() => c,
+            // A file that cannot be read further is treated like one cut short here.
+            _ => break,
+        };
+        offset += chunk.len() as u64;
+        loader.feed(&chunk);
+        report(progress(
+            "decode",
+            DECODE_SHARE * offset as f64 / total.max(1) as f64,
+            offset,
+            loader.objects() as u64,
+        ));
+        if loader.failed().is_some() {
+            break;
+        }
+    }
+    let objects = loader.objects() as u64;
+    let heap = loader.finish(&mut |phase| {
+        let (name, f) = match phase {
+            BuildPhase::Sort => ("sort objects", 0.0),
+            BuildPhase::Resolve => ("resolve pointers", 0.33),
+            BuildPhase::Graph => ("build graph", 0.66),
+        };
+        report(progress(
+            name,
+            DECODE_SHARE + BUILD_SHARE * f,
+            offset,
+            objects,
+        ));
+    })?;
+    let decoded = now();
+    let base = DECODE_SHARE + BUILD_SHARE;
+    let a = Analysis::with_progress(heap, &mut |phase, done, t| {
+        let (name, lo, hi) = match phase {
+            AnalysisPhase::Dominators => ("dominators", 0.0, 0.8),
+            AnalysisPhase::RetainedSizes => ("retained sizes", 0.8, 0.9),
+            AnalysisPhase::ShortestPaths => ("shortest paths", 0.9, 1.0),
+        };
+        let f = lo + (hi - lo) * (done as f64 / t.max(1) as f64);
+        report(progress(name, base + (1.0 - base) * f, offset, objects));
+    });
+    let end = now();
+    Ok((a, decoded - start, end - decoded))
+}
+
+/// Row orders are cached per (table, sort, filter); a few recent ones are kept.
+const ORDER_CACHE: usize = 8;
+
+type OrderKey = (TableKind, SortSpec, String);
+
+pub struct Session {
+    pub a: Analysis,
+    dom_children: Option<Csr>,
+    classes: Option<ClassIndex>,
+    groups: Option<Vec<GoroutineGroupRow>>,
+    orders: Vec<(OrderKey, Rc<Vec<u32>>)>,
+}
+
+fn err(message: impl Into<String>) -> Response {
+    Response::Error {
+        message: message.into(),
+    }
+}
+
+impl Session {
+    pub fn new(a: Analysis) -> Session {
+        Session {
+            a,
+            dom_children: None,
+            classes: None,
+            groups: None,
+            orders: Vec::new(),
+        }
+    }
+
+    fn heap(&self) -> &Heap {
+        &self.a.heap
+    }
+
+    pub fn summary(&self) -> SummaryView {
+        let s = report::summary(&self.a);
+        let memstats = s
+            .memstats
+            .as_ref()
+            .and_then(|m| serde_json::to_value(m).ok())
+            .and_then(|v| v.as_object().cloned())
+            .map(|m| {
+                m.into_iter()
+                    .filter_map(|(k, v)| v.as_u64().map(|v| (k, v)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let lost_heads = report::lost(&self.a, 0).heads;
+        SummaryView {
+            go_version: s.go_version,
+            arch: s.arch,
+            pointer_size: s.pointer_size,
+            big_endian: s.big_endian,
+            ncpu: s.ncpu,
+            heap_start: s.heap_start,
+            heap_end: s.heap_end,
+            objects: s.objects,
+            object_bytes: s.object_bytes,
+            pointer_edges: s.pointer_edges,
+            gc_roots: s.gc_roots,
+            root_pointers: s.root_pointers,
+            reachable_objects: s.reachable_objects,
+            reachable_bytes: s.reachable_bytes,
+            unreachable_objects: s.unreachable_objects,
+            unreachable_bytes: s.unreachable_bytes,
+            goroutines: s.goroutines,
+            stack_frames: s.stack_frames,
+            finalizers: s.finalizers,
+            queued_finalizers: s.queued_finalizers,
+            memprof_buckets: s.memprof_buckets,
+            alloc_samples: s.alloc_samples,
+            type_records: s.type_records,
+            itabs: s.itabs,
+            phantom_records: s.phantom_records,
+            dangling_pointers: s.dangling_pointers,
+            memstats,
+            reconciliation: s.reconciliation.map(|r| ReconciliationView {
+                heap_alloc: r.heap_alloc,
+                object_bytes: r.object_bytes,
+                bytes_difference: r.bytes_difference,
+                heap_objects: r.heap_objects,
+                objects: r.objects,
+                objects_difference: r.objects_difference,
+                heap_inuse: r.heap_inuse,
+                stack_inuse: r.stack_inuse,
+                mspan_inuse: r.mspan_inuse,
+                gc_sys: r.gc_sys,
+                num_gc: r.num_gc,
+                pause_total_ns: r.pause_total_ns,
+                recent_pauses_ns: r.recent_pauses_ns,
+            }),
+            decode_error: s.decode_error,
+            diagnostics: s.diagnostics,
+            lost_heads,
+        }
+    }
+
+    /// Answers a request that needs no file access beyond `src`.
+    pub fn handle(&mut self, req: &Request, src: &dyn ByteSource) -> Response {
+        match req {
+            Request::Page(p) => self.page(p),
+            Request::Object { addr } => self.object(*addr, src),
+            Request::Contents { addr, offset, len } => match self.find(*addr) {
+                Ok(id) => match self.contents(id, *offset, (*len).min(CONTENTS_MAX), src) {
+                    Ok(c) => Response::Contents(c),
+                    Err(e) => err(e),
+                },
+                Err(e) => e,
+            },
+            Request::Retainers {
+                addr,
+                max_paths,
+                excluded,
+            } => self.retainers(*addr, *max_paths, excluded),
+            Request::Load { .. } | Request::LoadUrl { .. } | Request::Export { .. } => {
+                err("not a query")
+            }
+        }
+    }
+
+    fn find(&self, addr: u64) -> Result<ObjectId, Response> {
+        self.heap()
+            .objects
+            .find(addr)
+            .ok_or_else(|| err(format!("no object contains address 0x{addr:x}")))
+    }
+
+    pub fn children(&mut self) -> &Csr {
+        if self.dom_children.is_none() {
+            self.dom_children = Some(self.a.dom.children());
+        }
+        self.dom_children.as_ref().expect("just built")
+    }
+
+    pub fn classes(&mut self) -> &ClassIndex {
+        if self.classes.is_none() {
+            self.classes = Some(ClassIndex::build(&self.a));
+        }
+        self.classes.as_ref().expect("just built")
+    }
+
+    fn groups(&mut self) -> &[GoroutineGroupRow] {
+        if self.groups.is_none() {
+            self.groups = Some(goroutine_groups::group(&self.a.heap));
+        }
+        self.groups.as_deref().expect("just built")
+    }
+
+    pub fn obj_row(&mut self, id: ObjectId) -> ObjRow {
+        let dominated = self.children().degree(id) as u32;
+        let r = report::object_row(&self.a, id);
+        ObjRow {
+            id,
+            addr: self.heap().objects.value_addr(id),
+            address: r.address,
+            shallow: r.shallow,
+            retained: r.retained,
+            class: r.class,
+            class_source: source_name(&r.class_source),
+            reachable: r.reachable,
+            dominated,
+        }
+    }
+
+    /// The objects of an object table before filtering.
+    fn base_ids(&mut self, table: &TableKind) -> Result<Vec<u32>, Response> {
+        let n = self.heap().objects.len() as u32;
+        let root = self.heap().root_node();
+        Ok(match table {
+            TableKind::Objects => (0..n).collect(),
+            TableKind::Lost => (0..n).filter(|&i| !self.a.is_reachable(i)).collect(),
+            TableKind::DomChildren { parent } => {
+                let p = match parent {
+                    Some(addr) => self.find(*addr)?,
+                    None => root,
+                };
+                self.children().neighbors(p).to_vec()
+            }
+            TableKind::Outgoing { addr } | TableKind::Incoming { addr } => {
+                let id = self.find(*addr)?;
+                let g = if matches!(table, TableKind::Outgoing { .. }) {
+                    &self.heap().succ
+                } else {
+                    &self.heap().pred
+                };
+                let mut v: Vec<u32> = g
+                    .neighbors(id)
+                    .iter()
+                    .copied()
+                    .filter(|&t| t != root)
+                    .collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            }
+            TableKind::Classes | TableKind::Goroutines => Vec::new(),
+        })
+    }
+
+    /// The filtered, sorted row order of an object table (cached).
+    fn object_order(
+        &mut self,
+        table: &TableKind,
+        sort: &SortSpec,
+        filter: &str,
+    ) -> Result<Rc<Vec<u32>>, Response> {
+        let key = (table.clone(), sort.clone(), filter.to_string());
+        if let Some(i) = self.orders.iter().position(|(k, _)| *k == key) {
+            let hit = self.orders.remove(i);
+            let order = hit.1.clone();
+            self.orders.push(hit);
+            return Ok(order);
+        }
+        let mut ids = self.base_ids(table)?;
+        let filter = filter.trim();
+        if let Some(hex) = filter
+            .strip_prefix("0x")
+            .or_else(|| filter.strip_prefix("0X"))
+        {
+            let target = u64::from_str_radix(hex, 16)
+                .ok()
+                .and_then(|addr| self.heap().objects.find(addr));
+            ids.retain(|&i| Some(i) == target);
+        } else if !filter.is_empty() {
+            let classes = self.classes();
+            let matching = classes.matching(filter);
+            ids.retain(|&i| matching[classes.of[i as usize] as usize]);
+        }
+        let desc = sort.desc;
+        match sort.key.as_str() {
+            "address" => ids.sort_unstable(),
+            "shallow" => {
+                let size = &self.heap().objects.size;
+                ids.sort_unstable_by_key(|&i| (std::cmp::Reverse(size[i as usize]), i));
+                if !desc {
+                    ids.reverse();
+                }
+            }
+            "class" => {
+                let c = self.classes();
+                ids.sort_unstable_by_key(|&i| (c.name_rank[c.of[i as usize] as usize], i));
+                if desc {
+                    ids.reverse();
+                }
+            }
+            _ => {
+                let r = &self.a.retained;
+                ids.sort_unstable_by_key(|&i| (std::cmp::Reverse(r[i as usize]), i));
+                if !desc {
+                    ids.reverse();
+                }
+            }
+        }
+        if sort.key == "address" && desc {
+            ids.reverse();
+        }
+        let order = Rc::new(ids);
+        self.orders.push((key, order.clone()));
+        if self.orders.len() > ORDER_CACHE {
+            self.orders.remove(0);
+        }
+        Ok(order)
+    }
+
+    fn class_order(&mut self, sort: &SortSpec, filter: &str) -> Vec<u32> {
+        let c = self.classes();
+        let matching = c.matching(filter.trim());
+        let mut ids: Vec<u32> = (0..c.rows.len() as u32)
+            .filter(|&i| matching[i as usize])
+            .collect();
+        let rows = &c.rows;
+        let key = |i: &u32| -> u64 {
+            let r = &rows[*i as usize];
+            match sort.key.as_str() {
+                "count" => r.count,
+                "reachable" => r.reachable,
+                "max_retained" => r.max_retained,
+                _ => r.shallow,
+            }
+        };
+        if sort.key == "name" {
+            ids.sort_by_key(|&i| c.name_rank[i as usize]);
+            if sort.desc {
+                ids.reverse();
+            }
+        } else {
+            ids.sort_by_key(|i| (std::cmp::Reverse(key(i)), *i));
+            if !sort.desc {
+                ids.reverse();
+            }
+        }
+        ids
+    }
+
+    fn group_order(&mut self, sort: &SortSpec, filter: &str) -> Vec<u32> {
+        let needle = filter.trim().to_lowercase();
+        let groups = self.groups();
+        let mut ids: Vec<u32> = (0..groups.len() as u32)
+            .filter(|&i| {
+                let g = &groups[i as usize];
+                needle.is_empty()
+                    || g.wait_reason.to_lowercase().contains(&needle)
+                    || g.status.contains(&needle)
+                    || g.stack.iter().any(|f| f.to_lowercase().contains(&needle))
+            })
+            .collect();
+        let text = |i: u32| -> &str {
+            let g = &groups[i as usize];
+            match sort.key.as_str() {
+                "status" => &g.status,
+                "wait_reason" => &g.wait_reason,
+                _ => &g.top_function,
+            }
+        };
+        if sort.key == "count" || !["status", "wait_reason", "top_function"].contains(&&*sort.key)
+        {
+            ids.sort_by_key(|&i| std::cmp::Reverse(groups[i as usize].count));
+            if !sort.desc {
+                ids.reverse();
+            }
+        } else {
+            ids.sort_by(|&x, &y| text(x).cmp(text(y)));
+            if sort.desc {
+                ids.reverse();
+            }
+        }
+        ids
+    }
+
+    pub fn page(&mut self, p: &PageRequest) -> Response {
+        let limit = p.limit.min(PAGE_MAX) as usize;
+        let offset = p.offset as usize;
+        let window = |len: usize| offset.min(len)..offset.saturating_add(limit).min(len);
+        match &p.table {
+            TableKind::Classes => {
+                let order = self.class_order(&p.sort, &p.filter);
+                let rows = &self.classes().rows;
+                let items = order[window(order.len())]
+                    .iter()
+                    .map(|&i| rows[i as usize].clone())
+                    .collect();
+                Response::Page(Page {
+                    offset: p.offset,
+                    total: order.len() as u64,
+                    rows: Rows::Classes(items),
+                })
+            }
+            TableKind::Goroutines => {
+                let order = self.group_order(&p.sort, &p.filter);
+                let groups = self.groups();
+                let items = order[window(order.len())]
+                    .iter()
+                    .map(|&i| groups[i as usize].clone())
+                    .collect();
+                Response::Page(Page {
+                    offset: p.offset,
+                    total: order.len() as u64,
+                    rows: Rows::Goroutines(items),
+                })
+            }
+            table => match self.object_order(table, &p.sort, &p.filter) {
+                Ok(order) => {
+                    let items = order[window(order.len())]
+                        .iter()
+                        .map(|&i| self.obj_row(i))
+                        .collect();
+                    Response::Page(Page {
+                        offset: p.offset,
+                        total: order.len() as u64,
+                        rows: Rows::Objects(items),
+                    })
+                }
+                Err(e) => e,
+            },
+        }
+    }
+
+    /// Bytes `[offset, offset + len)` of an object's slot, with the words that point at
+    /// heap objects.
+    pub fn contents(
+        &self,
+        id: ObjectId,
+        offset: u64,
+        len: u32,
+        src: &dyn ByteSource,
+    ) -> Result<Contents, String> {
+        let h = self.heap();
+        let i = id as usize;
+        let size = h.objects.size[i];
+        let ptr = u64::from(h.params.ptr_size.max(1));
+        let offset = (offset.min(size) / ptr) * ptr;
+        let len = u64::from(len).min(size - offset);
+        let bytes = src.read(h.objects.file_offset[i] + offset, len as usize)?;
+        let mut pointers = Vec::new();
+        let flags = h.objects.flags[i];
+        if flags & flags::HAS_POINTERS != 0 {
+            let mut o = 0u64;
+            while let Some(w) = read_word(&bytes, o, h.params.ptr_size, h.params.big_endian) {
+                let at = offset + o;
+                let header = flags & flags::MALLOC_HEADER != 0 && at == 0;
+                if !header && w != 0 && h.objects.find(w).is_some() {
+                    pointers.push((at, w));
+                }
+                o += ptr;
+            }
+        }
+        Ok(Contents {
+            addr: h.objects.value_addr(id),
+            offset,
+            size,
+            slot_addr: h.objects.addr[i],
+            bytes,
+            pointer_size: h.params.ptr_size,
+            pointers,
+        })
+    }
+
+    fn object(&mut self, addr: u64, src: &dyn ByteSource) -> Response {
+        let id = match self.find(addr) {
+            Ok(id) => id,
+            Err(e) => return e,
+        };
+        let row = self.obj_row(id);
+        let dominator = match self.a.idom(id) {
+            Some(d) if d != self.heap().root_node() => Some(self.obj_row(d)),
+            _ => None,
+        };
+        let h = self.heap();
+        let i = id as usize;
+        let malloc_header_type = h
+            .header_types
+            .binary_search_by_key(&id, |t| t.0)
+            .ok()
+            .map(|k| crate::analysis::naming::type_label(h, h.header_types[k].1));
+        let roots = report::roots_of(h, id, 50)
+            .into_iter()
+            .map(|r| RootView {
+                kind: r.kind.to_string(),
+                label: r.label,
+            })
+            .collect();
+        let alloc_stack = h
+            .bucket_of(id)
+            .map(|b| {
+                h.bucket_frames(b)
+                    .iter()
+                    .map(|f| AllocFrame {
+                        func: h.str(f.func).to_string(),
+                        file: h.str(f.file).to_string(),
+                        line: f.line,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let root = h.root_node();
+        let distinct = |v: &[u32]| {
+            let mut v: Vec<u32> = v.iter().copied().filter(|&t| t != root).collect();
+            v.sort_unstable();
+            v.dedup();
+            v.len() as u64
+        };
+        let outgoing = distinct(h.succ.neighbors(id));
+        let incoming = distinct(h.pred.neighbors(id));
+        let contents = match self.contents(id, 0, CONTENTS_FIRST, src) {
+            Ok(c) => c,
+            Err(e) => return err(format!("reading the object's contents: {e}")),
+        };
+        Response::Object(Box::new(ObjectDetail {
+            row,
+            slot_addr: h.objects.addr[i],
+            has_pointers: h.objects.flags[i] & flags::HAS_POINTERS != 0,
+            malloc_header_type,
+            dominator,
+            roots,
+            alloc_stack,
+            outgoing,
+            incoming,
+            contents,
+        }))
+    }
+
+    fn retainers(&mut self, addr: u64, max_paths: u32, excluded: &[u64]) -> Response {
+        let id = match self.find(addr) {
+            Ok(id) => id,
+            Err(e) => return e,
+        };
+        let mut ex = Vec::new();
+        for &e in excluded {
+            match self.find(e) {
+                Ok(x) if x != id => ex.push(x),
+                Ok(_) => {}
+                Err(e) => return e,
+            }
+        }
+        let r = report::retainers(&self.a, id, max_paths.clamp(1, 100) as usize, &ex);
+        let root_view = |r: report::RootRow| RootView {
+            kind: r.kind.to_string(),
+            label: r.label,
+        };
+        let paths = r
+            .paths
+            .into_iter()
+            .map(|p| PathView {
+                roots: p.roots.into_iter().map(root_view).collect(),
+                objects: p.objects.iter().map(|o| self.obj_row(o.id)).collect(),
+            })
+            .collect();
+        Response::Retainers(RetainersView {
+            target: self.obj_row(id),
+            roots: r.roots.into_iter().map(root_view).collect(),
+            paths,
+            excluded: ex.iter().map(|&x| self.obj_row(x)).collect(),
+        })
+    }
+
+    /// A whole table as CSV or JSON text, with its row count.
+    pub fn export(
+        &mut self,
+        table: &TableKind,
+        sort: &SortSpec,
+        filter: &str,
+        format: ExportFormat,
+    ) -> Result<(String, u64), String> {
+        match table {
+            TableKind::Classes => {
+                let order = self.class_order(sort, filter);
+                let rows = &self.classes().rows;
+                let items: Vec<&ClassRow> = order.iter().map(|&i| &rows[i as usize]).collect();
+                Ok((export::classes(&items, format), items.len() as u64))
+            }
+            TableKind::Goroutines => {
+                let order = self.group_order(sort, filter);
+                let groups = self.groups();
+                let items: Vec<&GoroutineGroupRow> =
+                    order.iter().map(|&i| &groups[i as usize]).collect();
+                Ok((export::goroutines(&items, format), items.len() as u64))
+            }
+            _ => {
+                let order = self.object_order(table, sort, filter).map_err(|e| match e {
+                    Response::Error { message } => message,
+                    _ => "export failed".to_string(),
+                })?;
+                let mut out = export::ObjectWriter::new(format);
+                for &i in order.iter() {
+                    let row = self.obj_row(i);
+                    out.push(&row);
+                }
+                Ok((out.finish(), order.len() as u64))
+            }
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! The Web Worker entry: owns the [`Session`], reads the dump from the `File` in 4 MiB
+//! slices with `FileReaderSync` (the worker may block; the UI thread never does), and
+//! answers the UI's requests. A panic is posted to the UI as `Crashed` before the worker
+//! dies; the UI then restarts it.
+
+use std::cell::RefCell;
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
+
+use crate::web::protocol::*;
+use crate::web::session::{self, ByteSource, Session};
+
+/// A `File` or `Blob` read slice by slice; the bytes are never all in memory.
+struct BlobSource {
+    blob: Blob,
+    reader: FileReaderSync,
+}
+
+impl ByteSource for BlobSource {
+    fn read(&self, offset: u64, len: usize) -> Result<Vec<u8>, String> {
+        let size = self.len();
+        let start = offset.min(size);
+        let end = start.saturating_add(len as u64).min(size);
+        let slice = self
+            .blob
+            .slice_with_f64_and_f64(start as f64, end as f64)
+            .map_err(js_message)?;
+        let buf = self
+            .reader
+            .read_as_array_buffer(&slice)
+            .map_err(js_message)?;
+        Ok(Uint8Array::new(&buf).to_vec())
+    }
+
+    fn len(&self) -> u64 {
+        self.blob.size() as u64
+    }
+}
+
+#[derive(Default)]
+struct State {
+    session: Option<Session>,
+    source: Option<BlobSource>,
+    file_name: String,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = RefCell::new(State::default());
+}
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+fn js_message(v: JsValue) -> String {
+    if let Some(e) = v.dyn_ref::<js_sys::Error>() {
+        return String::from(e.message());
+    }
+    v.as_string().unwrap_or_else(|| format!("{v:?}"))
+}
+
+fn post(id: u32, resp: Response, blob: Option<&Blob>) {
+    let json = match serde_json::to_string(&ResponseEnvelope { id, resp }) {
+        Ok(j) => j,
+        Err(e) => format!(
+            r#"{{"id":{id},"resp":{{"type":"error","message":"cannot encode the response: {e}"}}}}"#
+        ),
+    };
+    let msg = Object::new();
+    let _ = Reflect::set(&msg, &"json".into(), &json.into());
+    if let Some(b) = blob {
+        let _ = Reflect::set(&msg, &"blob".into(), b);
+    }
+    let _ = scope().post_message(&msg);
+}
+
+/// Installs the panic hook and the message handler, then tells the UI it is ready.
+pub fn run() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info.to_string();
+        web_sys::console::error_1(&format!("dumpscope worker panicked: {message}").into());
+        post(0, Response::Crashed { message }, None);
+    }));
+    let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(|e: MessageEvent| {
+        let data = e.data();
+        let json = Reflect::get(&data, &"json".into())
+            .ok()
+            .and_then(|j| j.as_string())
+            .unwrap_or_default();
+        let blob = Reflect::get(&data, &"blob".into())
+            .ok()
+            .and_then(|b| b.dyn_into::<Blob>().ok());
+        match serde_json::from_str::<RequestEnvelope>(&json) {
+            Ok(env) => handle(env, blob),
+            Err(e) => post(
+                0,
+                Response::Error {
+                    message: format!("bad request: {e}"),
+                },
+                None,
+            ),
+        }
+    });
+    scope().set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
+    onmessage.forget();
+    post(0, Response::Ready, None);
+}
+
+fn handle(env: RequestEnvelope, blob: Option<Blob>) {
+    let id = env.id;
+    match env.req {
+        Request::Load { name } => match blob {
+            Some(b) => load(id, name, b),
+            None => post(
+                id,
+                Response::LoadFailed {
+                    message: "no file came with the request".into(),
+                },
+                None,
+            ),
+        },
+        Request::LoadUrl { url } => {
+            wasm_bindgen_futures::spawn_local(async move {
+                match fetch_blob(&url).await {
+                    Ok(b) => {
+                        let name = url.rsplit('/').next().unwrap_or(&url).to_string();
+                        load(id, name, b)
+                    }
+                    Err(message) => post(
+                        id,
+                        Response::LoadFailed {
+                            message: format!("{url}: {message}"),
+                        },
+                        None,
+                    ),
+                }
+            });
+        }
+        Request::Export {
+            table,
+            sort,
+            filter,
+            format,
+        } => {
+            let result = STATE.with(|s| {
+                let mut s = s.borrow_mut();
+                let stem = table.file_stem();
+                let base = s
+                    .file_name
+                    .trim_end_matches(".dump")
+                    .replace(['/', '\\'], "_");
+                let session = s.session.as_mut().ok_or("no dump is loaded")?;
+                let (text, rows) = session.export(&table, &sort, &filter, format)?;
+                let (ext, mime) = match format {
+                    ExportFormat::Csv => ("csv", "text/csv"),
+                    ExportFormat::Json => ("json", "application/json"),
+                };
+                Ok::<_, String>((format!("{base}-{stem}.{ext}"), mime, text, rows))
+            });
+            match result {
+                Ok((file_name, mime, text, rows)) => {
+                    let parts = Array::of1(&JsValue::from_str(&text));
+                    drop(text);
+                    let opts = BlobPropertyBag::new();
+                    opts.set_type(mime);
+                    match Blob::new_with_str_sequence_and_options(&parts, &opts) {
+                        Ok(b) => post(id, Response::Export { file_name, rows }, Some(&b)),
+                        Err(e) => post(
+                            id,
+                            Response::Error {
+                                message: js_message(e),
+                            },
+                            None,
+                        ),
+                    }
+                }
+                Err(message) => post(id, Response::Error { message }, None),
+            }
+        }
+        req => {
+            let resp = STATE.with(|s| {
+                let mut s = s.borrow_mut();
+                let State {
+                    session, source, ..
+                } = &mut *s;
+                match (session.as_mut(), source.as_ref()) {
+                    (Some(session), Some(source)) => session.handle(&req, source),
+                    _ => Response::Error {
+                        message: "no dump is loaded".into(),
+                    },
+                }
+            });
+            post(id, resp, None);
+        }
+    }
+}
+
+async fn fetch_blob(url: &str) -> Result<Blob, String> {
+    let resp = JsFuture::from(scope().fetch_with_str(url))
+        .await
+        .map_err(js_message)?;
+    let resp: web_sys::Response = resp.dyn_into().map_err(js_message)?;
+    if !resp.ok() {
+        return Err(format!("HTTP {}", resp.status()));
+    }
+    let blob = JsFuture::from(resp.blob().map_err(js_message)?)
+        .await
+        .map_err(js_message)?;
+    blob.dyn_into::<Blob>().map_err(js_message)
+}
+
+/// Progress is posted at most this often (milliseconds), plus at every phase change.
+const PROGRESS_EVERY_MS: f64 = 60.0;
+
+fn load(id: u32, name: String, blob: Blob) {
+    // Free the previous dump before reading the next one.
+    STATE.with(|s| *s.borrow_mut() = State::default());
+    let reader = match FileReaderSync::new() {
+        Ok(r) => r,
+        Err(e) => {
+            post(
+                id,
+                Response::LoadFailed {
+                    message: js_message(e),
+                },
+                None,
+            );
+            return;
+        }
+    };
+    let source = BlobSource { blob, reader };
+    let file_size = source.len();
+    let now = || js_sys::Date::now();
+    let mut last_post = f64::NEG_INFINITY;
+    let mut last_phase = String::new();
+    let mut report = |p: Progress| {
+        let t = now();
+        if p.phase != last_phase || t - last_post >= PROGRESS_EVERY_MS {
+            last_post = t;
+            last_phase.clone_from(&p.phase);
+            post(id, Response::Progress(p), None);
+        }
+    };
+    match session::load(&source, &now, &mut report) {
+        Ok((analysis, decode_ms, analysis_ms)) => {
+            let session = Session::new(analysis);
+            let summary = session.summary();
+            STATE.with(|s| {
+                *s.borrow_mut() = State {
+                    session: Some(session),
+                    source: Some(source),
+                    file_name: name.clone(),
+                }
+            });
+            post(
+                id,
+                Response::Loaded(Box::new(Loaded {
+                    file_name: name,
+                    file_size,
+                    decode_ms,
+                    analysis_ms,
+                    summary,
+                })),
+                None,
+            );
+        }
+        Err(e) => post(
+            id,
+            Response::LoadFailed {
+                message: format!("{name}: {e}"),
+            },
+            None,
+        ),
+    }
+}

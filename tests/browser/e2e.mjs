@@ -1,0 +1,455 @@
+// Browser tests for the web app: serves dist/ on 127.0.0.1, drives headless Chromium with
+// playwright-core, and compares what the app shows with the native CLI.
+//
+//   make dist && node tests/browser/e2e.mjs      (make test-web does both)
+//
+// Screenshots of every view go to tests/out/screens/. The last line is `N passed, N failed`.
+// E2E_ONLY=substring runs only the checks whose name contains it (for development).
+import { chromium } from 'playwright-core';
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const DIST = path.join(ROOT, 'dist');
+const OUT = path.join(ROOT, 'tests/out');
+const SCREENS = path.join(OUT, 'screens');
+const FIXTURES = path.join(ROOT, 'tests/fixtures/dumps');
+const CLI = path.join(ROOT, 'target/release/dumpscope');
+const BIG = path.join(OUT, 'big.dump');
+const BIG_NODES = 1000000;
+const ONLY = process.env.E2E_ONLY || '';
+
+fs.mkdirSync(SCREENS, { recursive: true });
+
+// ---------------------------------------------------------------- results
+let passed = 0;
+let failed = 0;
+const notes = [];
+async function check(name, fn) {
+  if (ONLY && !name.includes(ONLY)) return;
+  const t0 = Date.now();
+  try {
+    await fn();
+    passed++;
+    console.log(`ok    ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL  ${name} (${Date.now() - t0} ms)\n      ${String(e && e.stack ? e.stack : e).split('\n').slice(0, 4).join('\n      ')}`);
+  }
+}
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+function assertEq(actual, expected, what) {
+  if (actual !== expected) throw new Error(`${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}
+
+// ---------------------------------------------------------------- native CLI
+function cli(...args) {
+  if (!fs.existsSync(CLI)) {
+    const b = spawnSync('cargo', ['build', '--release', '--bin', 'dumpscope'], { cwd: ROOT, stdio: 'inherit' });
+    if (b.status !== 0) throw new Error('cargo build --release --bin dumpscope failed');
+  }
+  const r = spawnSync(CLI, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`dumpscope ${args.join(' ')}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+// ---------------------------------------------------------------- static server
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.json': 'application/json',
+  '.dump': 'application/octet-stream',
+};
+function serve(dir) {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    let p = decodeURIComponent(url.pathname);
+    if (p.endsWith('/')) p += 'index.html';
+    const file = path.join(dir, path.normalize(p));
+    if (!file.startsWith(dir + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': MIME[path.extname(file)] || 'application/octet-stream',
+      'cache-control': 'no-cache',
+    });
+    fs.createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+// ---------------------------------------------------------------- helpers
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const T = (id) => `[data-testid="${id}"]`;
+
+async function waitLoaded(page, timeout = 60000) {
+  await page.waitForSelector(`${T('total-objects')}, ${T('error-panel')}`, { timeout });
+  const err = await page.$(T('error-panel'));
+  if (err) throw new Error(`error panel: ${(await err.innerText()).slice(0, 300)}`);
+  return Number((await page.innerText(T('total-objects'))).replace(/[^0-9]/g, ''));
+}
+
+async function openFile(page, origin, file) {
+  await page.goto(origin + '/');
+  await page.waitForSelector(T('drop-zone'));
+  const t0 = Date.now();
+  await page.setInputFiles(T('file-input'), file);
+  const n = await waitLoaded(page);
+  return { objects: n, ms: Date.now() - t0 };
+}
+
+async function dropFile(page, origin, file) {
+  await page.goto(origin + '/');
+  await page.waitForSelector(T('drop-zone'));
+  const b64 = fs.readFileSync(file).toString('base64');
+  const name = path.basename(file);
+  const dt = await page.evaluateHandle(
+    ([b64, name]) => {
+      const s = atob(b64);
+      const u = new Uint8Array(s.length);
+      for (let i = 0; i < s.length; i++) u[i] = s.charCodeAt(i);
+      const d = new DataTransfer();
+      d.items.add(new File([u], name));
+      return d;
+    },
+    [b64, name],
+  );
+  const t0 = Date.now();
+  await page.dispatchEvent(T('drop-zone'), 'dragover', { dataTransfer: dt });
+  await page.dispatchEvent(T('drop-zone'), 'drop', { dataTransfer: dt });
+  const n = await waitLoaded(page);
+  return { objects: n, ms: Date.now() - t0 };
+}
+
+async function nav(page, slug) {
+  await page.click(T(`nav-${slug}`));
+  await page.waitForSelector(T(`view-${slug}`));
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(SCREENS, `${name}.png`), fullPage: false });
+}
+
+// ---------------------------------------------------------------- the run
+const server = await serve(DIST);
+const origin = `http://127.0.0.1:${server.address().port}`;
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ARGS });
+const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
+
+// Every request of every page, worker and service worker must stay on the origin and
+// carry no body: the dump never leaves the browser.
+const requests = [];
+context.on('request', (r) => requests.push({ url: r.url(), method: r.method(), body: r.postDataBuffer() }));
+const pageErrors = [];
+const page = await context.newPage();
+page.on('pageerror', (e) => pageErrors.push(String(e)));
+page.on('console', (m) => {
+  if (m.type() === 'error') pageErrors.push(m.text());
+});
+
+const basic19 = path.join(FIXTURES, 'basic-go1.19.dump');
+const basic27 = path.join(FIXTURES, 'basic-go1.27.dump');
+const sum19 = cli('summary', '--json', basic19);
+const sum27 = cli('summary', '--json', basic27);
+const timings = [];
+
+await check('app starts with a drop zone and a file input', async () => {
+  await page.goto(origin + '/');
+  await page.waitForSelector(T('drop-zone'));
+  assert(await page.$(T('file-input')), 'no file input');
+  await shot(page, 'landing');
+});
+
+await check('file input: basic-go1.19.dump shows the CLI object count', async () => {
+  const r = await openFile(page, origin, basic19);
+  timings.push(['basic-go1.19.dump', fs.statSync(basic19).size, r.ms]);
+  assertEq(r.objects, sum19.objects, 'total-objects');
+  assertEq(await page.innerText(T('go-version')), sum19.go_version, 'Go version');
+});
+
+await check('file input: basic-go1.27.dump shows the CLI object count', async () => {
+  const r = await openFile(page, origin, basic27);
+  timings.push(['basic-go1.27.dump', fs.statSync(basic27).size, r.ms]);
+  assertEq(r.objects, sum27.objects, 'total-objects');
+});
+
+await check('drop: basic-go1.27.dump dropped on the drop zone', async () => {
+  const r = await dropFile(page, origin, basic27);
+  assertEq(r.objects, sum27.objects, 'total-objects');
+  assert((await page.innerText('header.top')).includes('basic-go1.27.dump'), 'file name in the header');
+});
+
+// The views, on basic-go1.27.dump (loaded by the drop above).
+await check('overview: cards, reachability, treemap, MemStats, GC pauses', async () => {
+  await nav(page, 'overview');
+  await page.waitForSelector(`${T('treemap')} g.cell`);
+  const cells = await page.$$(`${T('treemap')} g.cell`);
+  assert(cells.length > 0, 'treemap has no cells');
+  assert(await page.$(T('reconciliation')), 'no MemStats reconciliation');
+  if (sum27.memstats && sum27.memstats.NumGC > 0) {
+    const bars = await page.$$(`${T('pause-chart')} rect`);
+    assertEq(bars.length, Math.min(256, sum27.memstats.NumGC), 'GC pause bars');
+  }
+  await shot(page, 'overview');
+});
+
+await check('dominator tree: rows sorted by retained size, expandable', async () => {
+  await nav(page, 'dominators');
+  await page.waitForSelector(T('dom-row'));
+  const before = (await page.$$(T('dom-row'))).length;
+  assert(before > 0, 'no dominator rows');
+  const toggle = await page.$(`${T('dom-row')} button.toggle`);
+  assert(toggle, 'no expandable node');
+  await toggle.click();
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="dom-row"]').length > n, before);
+  await shot(page, 'dominators');
+});
+
+await check('objects: virtualized table, only visible rows in the DOM', async () => {
+  await nav(page, 'objects');
+  await page.waitForSelector(T('object-row'));
+  const rows = (await page.$$(T('object-row'))).length;
+  const footer = await page.innerText(`${T('view-objects')} .tfoot`);
+  const total = Number(footer.replace(/[^0-9]/g, ''));
+  assertEq(total, sum27.objects, 'rows in the objects table');
+  assert(rows > 5 && rows < 80, `expected only visible rows in the DOM, found ${rows}`);
+  // Scroll to the end: rows from the last page appear.
+  await page.$eval(`${T('view-objects')} .tbody`, (el) => (el.scrollTop = el.scrollHeight));
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll('[data-testid="object-row"]')];
+    return rows.length > 0 && !document.querySelector('.vt .tr.pending');
+  });
+  await shot(page, 'objects');
+});
+
+await check('classes: grouped rows, class link filters the objects table', async () => {
+  await nav(page, 'classes');
+  await page.waitForSelector(T('class-row'));
+  assert((await page.$$(T('class-row'))).length > 3, 'few class rows');
+  await shot(page, 'classes');
+  await page.click(`${T('class-row')} .cls a`);
+  await page.waitForSelector(`${T('view-objects')} ${T('object-row')}`);
+  const filter = await page.inputValue(T('filter-input'));
+  assert(filter.startsWith('='), `filter should be an exact class, got ${filter}`);
+});
+
+await check('goroutines: a group of 8 in main.blockedWorker', async () => {
+  await nav(page, 'goroutines');
+  await page.waitForSelector(T('goroutine-group'));
+  const groups = await page.$$eval(T('goroutine-group'), (gs) =>
+    gs.map((g) => ({
+      count: Number(g.querySelector('[data-testid="group-count"]').textContent),
+      func: g.querySelector('[data-testid="group-function"]').textContent,
+    })),
+  );
+  const w = groups.find((g) => g.func === 'main.blockedWorker');
+  assert(w, `no main.blockedWorker group in ${JSON.stringify(groups)}`);
+  assertEq(w.count, 8, 'main.blockedWorker goroutines');
+  await shot(page, 'goroutines');
+});
+
+await check('lost objects: counts match the CLI', async () => {
+  await nav(page, 'lost');
+  const text = await page.innerText(T('lost-summary'));
+  const n = Number(text.split(' objects')[0].replace(/[^0-9]/g, ''));
+  assertEq(n, sum27.unreachable_objects, 'unreachable objects');
+  await page.waitForSelector(`${T('view-lost')} .tfoot`);
+  await shot(page, 'lost');
+});
+
+let inspected = '';
+await check('object inspector: numbers, alloc stack, hex with pointer links, refs', async () => {
+  await nav(page, 'objects');
+  await page.waitForSelector(T('object-row'));
+  // The top retainer has pointers (it keeps other objects alive).
+  await page.click(`${T('object-row')} a`);
+  await page.waitForSelector(T('inspector'));
+  inspected = await page.innerText(T('inspector-address'));
+  assert(/^0x[0-9a-f]+$/.test(inspected), `address ${inspected}`);
+  await page.waitForSelector(`${T('hex-dump')} .hl`);
+  await page.waitForSelector(T('outgoing-row'));
+  const ptr = await page.$(`${T('hex-dump')} a.ptr`);
+  assert(ptr, 'no pointer word linked in the hex dump');
+  await shot(page, 'inspector');
+  await ptr.click();
+  await page.waitForFunction(
+    (prev) => {
+      const a = document.querySelector('[data-testid="inspector-address"]');
+      return a && a.textContent !== prev;
+    },
+    inspected,
+  );
+  await page.goBack();
+  await page.waitForFunction(
+    (prev) => document.querySelector('[data-testid="inspector-address"]')?.textContent === prev,
+    inspected,
+  );
+});
+
+await check('retainers: paths with labelled roots, ignore a retainer', async () => {
+  await page.click(T('show-retainers'));
+  await page.waitForSelector(`${T('retainer-tree')} ${T('root-label')}`);
+  const label = await page.innerText(`${T('retainer-tree')} ${T('root-label')}`);
+  assert(label.trim().length > 4, `root label ${label}`);
+  await shot(page, 'retainers');
+  // Retainers of a list node deep in main.listHead's list: ignoring its predecessor
+  // leaves no path (the list is the only way in).
+  const ignore = await page.$(T('ignore-retainer'));
+  if (ignore) {
+    await ignore.click();
+    await page.waitForFunction(() => location.hash.includes('ignore='));
+    await page.waitForSelector(T('retainer-tree'));
+  }
+});
+
+await check('export: objects as CSV is downloaded', async () => {
+  await nav(page, 'export');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click(T('export-button'))]);
+  const file = path.join(OUT, 'export-objects.csv');
+  await download.saveAs(file);
+  const lines = fs.readFileSync(file, 'utf8').trim().split('\r\n');
+  assert(lines[0].startsWith('address,shallow_bytes,retained_bytes'), `header ${lines[0]}`);
+  assertEq(lines.length - 1, sum27.objects, 'exported rows');
+  await page.waitForSelector(T('export-status'));
+  await shot(page, 'export');
+});
+
+await check('sample: loads, and a reload keeps the view and the selected object', async () => {
+  await page.goto(origin + '/');
+  await page.click(T('sample-button'));
+  const n = await waitLoaded(page);
+  assertEq(n, sum27.objects, 'sample objects (sample.dump is basic-go1.27.dump)');
+  await nav(page, 'objects');
+  await page.waitForSelector(T('object-row'));
+  await page.click(`${T('object-row')} a`);
+  await page.waitForSelector(T('inspector-address'));
+  const addr = await page.innerText(T('inspector-address'));
+  assert(page.url().includes('src=sample'), `hash keeps the sample: ${page.url()}`);
+  await page.reload();
+  await page.waitForSelector(T('inspector-address'), { timeout: 30000 });
+  assertEq(await page.innerText(T('inspector-address')), addr, 'object after reload');
+});
+
+await check('bad file: a PNG shows the error panel with the decoder message', async () => {
+  await page.goto(origin + '/');
+  await page.waitForSelector(T('drop-zone'));
+  const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 1]);
+  await page.setInputFiles(T('file-input'), { name: 'picture.png', mimeType: 'image/png', buffer: png });
+  await page.waitForSelector(T('error-panel'));
+  const text = await page.innerText(T('error-panel'));
+  assert(text.includes('not a Go heap dump') && text.includes('PNG'), `error text: ${text}`);
+  assert(text.includes('offset'), `error names no offset: ${text}`);
+  await shot(page, 'error');
+});
+
+await check('truncated dump: analysed with a visible warning', async () => {
+  await page.goto(origin + '/');
+  await page.waitForSelector(T('drop-zone'));
+  const buf = fs.readFileSync(basic27);
+  await page.setInputFiles(T('file-input'), {
+    name: 'cut.dump',
+    mimeType: 'application/octet-stream',
+    buffer: buf.subarray(0, Math.floor(buf.length * 0.6)),
+  });
+  const n = await waitLoaded(page);
+  assert(n > 0 && n <= sum27.objects, `objects ${n}`);
+  const warning = await page.innerText(T('decode-warning'));
+  assert(warning.includes('truncated') || warning.includes('offset'), `warning: ${warning}`);
+  await shot(page, 'truncated');
+});
+
+// Responsiveness while a large dump loads: the main thread stays free (no long task over
+// 100 ms) and the progress bar moves.
+function ensureBig() {
+  if (fs.existsSync(BIG)) return null;
+  const go = spawnSync('bash', ['-c', 'command -v go || test -x /usr/lib/go-1.19/bin/go']);
+  if (go.status !== 0 && !process.env.CI) return 'Go is not installed (needed to generate tests/out/big.dump)';
+  const r = spawnSync('bash', [path.join(ROOT, 'tests/fixtures/bench.sh'), String(BIG_NODES), BIG], { cwd: ROOT, stdio: 'inherit' });
+  return r.status === 0 ? null : 'tests/fixtures/bench.sh failed';
+}
+await check('large dump: progress advances, no main-thread task over 100 ms', async () => {
+  const skip = ensureBig();
+  if (skip) {
+    notes.push(`large-dump check skipped: ${skip}`);
+    console.log(`      skipped: ${skip}`);
+    return;
+  }
+  const big = cli('summary', '--json', BIG);
+  await page.goto(origin + '/');
+  await page.waitForSelector(T('drop-zone'));
+  await page.evaluate(() => {
+    window.__long = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__long.push(e.duration);
+    }).observe({ type: 'longtask', buffered: false });
+  });
+  const t0 = Date.now();
+  await page.setInputFiles(T('file-input'), BIG);
+  const seen = new Set();
+  while (!(await page.$(T('total-objects'))) && !(await page.$(T('error-panel')))) {
+    const v = await page.$eval(T('progress'), (p) => p.value).catch(() => null);
+    if (v !== null) seen.add(v);
+    if (Date.now() - t0 > 300000) throw new Error('large dump did not load in 300 s');
+    await page.waitForTimeout(100);
+  }
+  const n = await waitLoaded(page);
+  const ms = Date.now() - t0;
+  timings.push([path.basename(BIG), fs.statSync(BIG).size, ms]);
+  assertEq(n, big.objects, 'large dump objects');
+  const long = await page.evaluate(() => window.__long);
+  console.log(`      ${seen.size} progress values seen; long tasks: ${JSON.stringify(long.map(Math.round))}`);
+  assert(seen.size >= 3, `progress bar barely moved: ${[...seen].join(', ')}`);
+  const over = long.filter((d) => d > 100);
+  assert(over.length === 0, `main-thread tasks over 100 ms: ${over.map(Math.round).join(', ')}`);
+  // The big table scrolls: jump to the middle of 1M+ rows and rows come back.
+  await nav(page, 'objects');
+  await page.waitForSelector(T('object-row'));
+  await page.$eval(`${T('view-objects')} .tbody`, (el) => (el.scrollTop = el.scrollHeight / 2));
+  await page.waitForFunction(() => !document.querySelector('.vt .tr.pending') && document.querySelectorAll('[data-testid="object-row"]').length > 5);
+  await shot(page, 'large-objects');
+});
+
+// The offline (service worker) check is not run yet: waiting for navigator.serviceWorker.ready
+// hung in headless Chromium here; see the closing note of the web issue.
+
+await check('privacy: every request stayed on the origin and carried no body', async () => {
+  const away = requests.filter((r) => !r.url.startsWith(origin + '/') && !r.url.startsWith('blob:') && !r.url.startsWith('data:'));
+  assert(away.length === 0, `requests left the origin: ${away.map((r) => r.url).join(', ')}`);
+  const bodies = requests.filter((r) => r.body && r.body.length > 0);
+  assert(bodies.length === 0, `requests with a body: ${bodies.map((r) => `${r.method} ${r.url}`).join(', ')}`);
+  assert(requests.length > 0, 'no requests recorded');
+});
+
+await check('no uncaught errors in the page', async () => {
+  const real = pageErrors.filter((e) => !e.includes('ERR_INTERNET_DISCONNECTED') && !e.includes('Failed to load resource'));
+  assert(real.length === 0, real.join('\n'));
+});
+
+await browser.close();
+server.close();
+
+for (const [name, size, ms] of timings) {
+  console.log(`timing: ${name} (${(size / 1e6).toFixed(1)} MB) analysed and shown in ${ms} ms`);
+}
+for (const n of notes) console.log(`note: ${n}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
