@@ -73,14 +73,17 @@ impl ObjectWriter {
                     self.out.push(',');
                 }
                 self.out.push_str("\n  ");
-                self.out.push_str(&serde_json::json!({
-                    "address": r.address,
-                    "shallow_bytes": r.shallow,
-                    "retained_bytes": r.retained,
-                    "reachable": r.reachable,
-                    "class": r.class,
-                    "class_source": r.class_source,
-                }).to_string());
+                self.out.push_str(
+                    &serde_json::json!({
+                        "address": r.address,
+                        "shallow_bytes": r.shallow,
+                        "retained_bytes": r.retained,
+                        "reachable": r.reachable,
+                        "class": r.class,
+                        "class_source": r.class_source,
+                    })
+                    .to_string(),
+                );
             }
         }
         self.rows += 1;

@@ -131,17 +131,26 @@ pub enum Response {
     Progress(Progress),
     Loaded(Box<Loaded>),
     /// Nothing usable: the decoder's message (offset and record included).
-    LoadFailed { message: String },
+    LoadFailed {
+        message: String,
+    },
     Page(Page),
     Object(Box<ObjectDetail>),
     Contents(Contents),
     Retainers(RetainersView),
     /// The export travels as the Blob beside the message.
-    Export { file_name: String, rows: u64 },
+    Export {
+        file_name: String,
+        rows: u64,
+    },
     /// A request could not be answered (e.g. no object at an address).
-    Error { message: String },
+    Error {
+        message: String,
+    },
     /// The worker panicked; it is dead and must be restarted.
-    Crashed { message: String },
+    Crashed {
+        message: String,
+    },
 }
 
 /// Load progress. `fraction` is the overall estimate in 0..=1.
@@ -388,9 +397,7 @@ pub fn default_sort(table: &TableKind) -> SortSpec {
         TableKind::Classes => SortSpec::new("shallow", true),
         TableKind::Goroutines => SortSpec::new("count", true),
         TableKind::Lost => SortSpec::new("shallow", true),
-        TableKind::Outgoing { .. } | TableKind::Incoming { .. } => {
-            SortSpec::new("address", false)
-        }
+        TableKind::Outgoing { .. } | TableKind::Incoming { .. } => SortSpec::new("address", false),
         _ => SortSpec::new("retained", true),
     }
 }

@@ -429,8 +429,7 @@ impl Session {
                 _ => &g.top_function,
             }
         };
-        if sort.key == "count" || !["status", "wait_reason", "top_function"].contains(&&*sort.key)
-        {
+        if sort.key == "count" || !["status", "wait_reason", "top_function"].contains(&&*sort.key) {
             ids.sort_by_key(|&i| std::cmp::Reverse(groups[i as usize].count));
             if !sort.desc {
                 ids.reverse();
@@ -653,10 +652,12 @@ impl Session {
                 Ok((export::goroutines(&items, format), items.len() as u64))
             }
             _ => {
-                let order = self.object_order(table, sort, filter).map_err(|e| match e {
-                    Response::Error { message } => message,
-                    _ => "export failed".to_string(),
-                })?;
+                let order = self
+                    .object_order(table, sort, filter)
+                    .map_err(|e| match e {
+                        Response::Error { message } => message,
+                        _ => "export failed".to_string(),
+                    })?;
                 let mut out = export::ObjectWriter::new(format);
                 for &i in order.iter() {
                     let row = self.obj_row(i);

@@ -96,8 +96,10 @@ impl DominatorTreeView {
             }
         }
         if list.loading {
-            out.push(html! { <div class="tree-row muted" key={format!("loading-{parent:?}")}>
-                <svg class="spacer" width={indent.clone()} height="1"></svg>{ "loading…" }</div> });
+            out.push(
+                html! { <div class="tree-row muted" key={format!("loading-{parent:?}")}>
+                <svg class="spacer" width={indent.clone()} height="1"></svg>{ "loading…" }</div> },
+            );
         } else if (list.rows.len() as u64) < list.total {
             let left = list.total - list.rows.len() as u64;
             out.push(html! {

@@ -40,7 +40,11 @@ fn fetch(app: &AppCtx, filter: &str, offset: u32, state: UseStateHandle<Option<L
                 ..
             }) = r.resp
             {
-                let mut groups = if offset == 0 { Vec::new() } else { before.groups.clone() };
+                let mut groups = if offset == 0 {
+                    Vec::new()
+                } else {
+                    before.groups.clone()
+                };
                 groups.extend(v);
                 state.set(Some(Loaded { groups, total }));
             }
@@ -55,12 +59,15 @@ pub fn GoroutinesView(props: &GoroutinesProps) -> Html {
     {
         let state = state.clone();
         let app2 = app.clone();
-        use_effect_with((props.filter.clone(), app.generation), move |(filter, _)| {
-            state.set(None);
-            let id = fetch(&app2, filter, 0, state);
-            let bridge = app2.bridge.clone();
-            move || bridge.forget(id)
-        });
+        use_effect_with(
+            (props.filter.clone(), app.generation),
+            move |(filter, _)| {
+                state.set(None);
+                let id = fetch(&app2, filter, 0, state);
+                let bridge = app2.bridge.clone();
+                move || bridge.forget(id)
+            },
+        );
     }
     let s = &app.loaded.summary;
     let body = match &*state {

@@ -100,7 +100,9 @@ pub fn Inspector(props: &InspectorProps) -> Html {
         };
     };
     let d = match &*detail {
-        None => return html! { <div class="panel"><p class="muted">{ format!("loading 0x{addr:x}…") }</p></div> },
+        None => {
+            return html! { <div class="panel"><p class="muted">{ format!("loading 0x{addr:x}…") }</p></div> }
+        }
         Some(Err(e)) => {
             return html! {
                 <div class="panel">
@@ -246,7 +248,11 @@ fn hex_lines(c: &Contents) -> Html {
         let off = c.offset + (li * 16) as u64;
         let words = line.chunks(word).enumerate().map(|(wi, w)| {
             let woff = off + (wi * word) as u64;
-            let text: String = w.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ");
+            let text: String = w
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<Vec<_>>()
+                .join(" ");
             match ptrs.get(&woff) {
                 Some(&target) => html! {
                     <a class="ptr" href={Route::object(ViewKind::Inspector, target).to_hash()}
@@ -257,7 +263,13 @@ fn hex_lines(c: &Contents) -> Html {
         });
         let ascii: String = line
             .iter()
-            .map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' })
+            .map(|&b| {
+                if (0x20..0x7f).contains(&b) {
+                    b as char
+                } else {
+                    '.'
+                }
+            })
             .collect();
         html! {
             <div class="hl" key={off}>

@@ -122,7 +122,11 @@ impl App {
                 ViewKind::Inspector | ViewKind::Retainers => Route {
                     view: v,
                     object: r.object,
-                    ignore: if v == ViewKind::Retainers { r.ignore.clone() } else { vec![] },
+                    ignore: if v == ViewKind::Retainers {
+                        r.ignore.clone()
+                    } else {
+                        vec![]
+                    },
                     ..Route::default()
                 },
                 _ => Route::to(v),
@@ -173,7 +177,9 @@ impl App {
             ViewKind::Dominators => html! { <dominators::DominatorTreeView /> },
             ViewKind::Objects => html! { <tables::ObjectsView filter={r.filter.clone()} /> },
             ViewKind::Classes => html! { <tables::ClassesView filter={r.filter.clone()} /> },
-            ViewKind::Goroutines => html! { <goroutines::GoroutinesView filter={r.filter.clone()} /> },
+            ViewKind::Goroutines => {
+                html! { <goroutines::GoroutinesView filter={r.filter.clone()} /> }
+            }
             ViewKind::Lost => html! { <tables::LostView /> },
             ViewKind::Inspector => html! { <inspector::Inspector addr={r.object} /> },
             ViewKind::Retainers => {
@@ -182,7 +188,6 @@ impl App {
             ViewKind::Export => html! { <tables::ExportView /> },
         }
     }
-
 }
 
 impl Component for App {
@@ -373,10 +378,7 @@ pub fn run() {
     // Offline use after the first visit (the service worker caches the app's own files).
     let sw = window().navigator().service_worker();
     let _ = sw.register("sw.js");
-    let Some(root) = window()
-        .document()
-        .and_then(|d| d.get_element_by_id("app"))
-    else {
+    let Some(root) = window().document().and_then(|d| d.get_element_by_id("app")) else {
         return;
     };
     yew::Renderer::<App>::with_root(root).render();

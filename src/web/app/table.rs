@@ -42,7 +42,11 @@ pub enum Msg {
     Ctx(AppCtx),
     Scroll,
     Sort(&'static str),
-    Reply { epoch: u32, block: u32, reply: Reply },
+    Reply {
+        epoch: u32,
+        block: u32,
+        reply: Reply,
+    },
 }
 
 pub struct VirtualTable {
@@ -79,7 +83,11 @@ impl VirtualTable {
         let total = self.total.unwrap_or(0);
         let full = total as f64 * ROW_H;
         let height = full.min(MAX_PX);
-        let viewport = if self.viewport > 0.0 { self.viewport } else { 600.0 };
+        let viewport = if self.viewport > 0.0 {
+            self.viewport
+        } else {
+            600.0
+        };
         let rows = (viewport / ROW_H).ceil() + OVERSCAN;
         let (first, top) = if full <= MAX_PX {
             let first = (self.scroll_top / ROW_H).floor().max(0.0);
@@ -123,8 +131,11 @@ impl VirtualTable {
             self.app.bridge.request(
                 req,
                 None,
-                ctx.link()
-                    .callback(move |reply| Msg::Reply { epoch, block, reply }),
+                ctx.link().callback(move |reply| Msg::Reply {
+                    epoch,
+                    block,
+                    reply,
+                }),
             );
         }
         // Keep memory bounded on long scrolls: drop blocks far from the view.

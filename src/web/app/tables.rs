@@ -112,7 +112,8 @@ pub fn ExportView() -> Html {
     let status = use_state(|| None::<Result<(String, u64, String), String>>);
     let busy = use_state(|| false);
     let onclick = {
-        let (table, format, status, busy) = (table.clone(), format.clone(), status.clone(), busy.clone());
+        let (table, format, status, busy) =
+            (table.clone(), format.clone(), status.clone(), busy.clone());
         let bridge = app.bridge.clone();
         Callback::from(move |_: MouseEvent| {
             let t = table
@@ -129,7 +130,11 @@ pub fn ExportView() -> Html {
                 "goroutines" => TableKind::Goroutines,
                 _ => TableKind::Objects,
             };
-            let format = if f == "json" { ExportFormat::Json } else { ExportFormat::Csv };
+            let format = if f == "json" {
+                ExportFormat::Json
+            } else {
+                ExportFormat::Csv
+            };
             busy.set(true);
             let (status, busy) = (status.clone(), busy.clone());
             bridge.request(
@@ -146,7 +151,9 @@ pub fn ExportView() -> Html {
                         (Response::Export { file_name, rows }, Some(blob)) => {
                             match save_blob(&blob, &file_name) {
                                 Some(url) => status.set(Some(Ok((file_name, rows, url)))),
-                                None => status.set(Some(Err("the browser refused the download".into()))),
+                                None => {
+                                    status.set(Some(Err("the browser refused the download".into())))
+                                }
                             }
                         }
                         (Response::Error { message }, _) => status.set(Some(Err(message))),
@@ -164,7 +171,10 @@ pub fn ExportView() -> Html {
             let parts = js_sys::Array::of1(&text.into());
             let opts = web_sys::BlobPropertyBag::new();
             opts.set_type("application/json");
-            let name = format!("{}-summary.json", loaded.file_name.trim_end_matches(".dump"));
+            let name = format!(
+                "{}-summary.json",
+                loaded.file_name.trim_end_matches(".dump")
+            );
             if let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) {
                 if let Some(url) = save_blob(&blob, &name) {
                     status.set(Some(Ok((name, 1, url))));
