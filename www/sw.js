@@ -4,7 +4,7 @@
 const CACHE = 'dumpscope-v1';
 
 // The files every start needs. The hashed app files are read from index.html.
-const FIXED = ['./', 'boot.js', 'worker_loader.js', 'worker.js', 'worker_bg.wasm'];
+const FIXED = ['./', 'boot.js', 'worker_loader.js', 'worker.js', 'worker_bg.wasm', 'sample.dump'];
 
 self.addEventListener('install', (event) => {
   event.waitUntil(
@@ -13,9 +13,11 @@ self.addEventListener('install', (event) => {
       const index = await fetch('./', { cache: 'no-cache' });
       const html = await index.clone().text();
       await cache.put('./', index);
-      const urls = new Set(FIXED.slice(1));
+      // Absolute URLs: addAll() rejects the whole list if two entries are the same file.
+      const abs = (u) => new URL(u, self.registration.scope).href;
+      const urls = new Set(FIXED.slice(1).map(abs));
       for (const m of html.matchAll(/(?:href|src|data-js|data-wasm)="([^"#:]+)"/g)) {
-        urls.add(m[1]);
+        urls.add(abs(m[1]));
       }
       await cache.addAll([...urls]);
       await self.skipWaiting();

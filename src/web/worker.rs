@@ -22,7 +22,7 @@ struct BlobSource {
 
 impl ByteSource for BlobSource {
     fn read(&self, offset: u64, len: usize) -> Result<Vec<u8>, String> {
-        let size = self.len();
+        let size = self.size();
         let start = offset.min(size);
         let end = start.saturating_add(len as u64).min(size);
         let slice = self
@@ -36,7 +36,7 @@ impl ByteSource for BlobSource {
         Ok(Uint8Array::new(&buf).to_vec())
     }
 
-    fn len(&self) -> u64 {
+    fn size(&self) -> u64 {
         self.blob.size() as u64
     }
 }
@@ -233,7 +233,7 @@ fn load(id: u32, name: String, blob: Blob) {
         }
     };
     let source = BlobSource { blob, reader };
-    let file_size = source.len();
+    let file_size = source.size();
     let now = || js_sys::Date::now();
     let mut last_post = f64::NEG_INFINITY;
     let mut last_phase = String::new();

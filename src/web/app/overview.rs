@@ -152,7 +152,8 @@ fn pause_chart(r: Option<&ReconciliationView>) -> Html {
     }
     let max = pauses.iter().copied().max().unwrap_or(1).max(1);
     let (w, h) = (600.0, 160.0);
-    let bw = w / pauses.len() as f64;
+    // Bars stay narrow when there are few GCs, so one pause is not a solid block.
+    let bw = (w / pauses.len() as f64).min(16.0);
     let bars = pauses.iter().enumerate().map(|(i, &p)| {
         let bh = (h - 4.0) * p as f64 / max as f64;
         html! {
