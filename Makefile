@@ -26,6 +26,7 @@ test-native: tools-native
 
 test-web: dist
 	cargo clippy --no-default-features --features web --target wasm32-unknown-unknown --bins -- -D warnings
+	cargo test --release --no-default-features --features web --lib web::
 	node tests/browser/e2e.mjs
 
 tools-native:

@@ -106,9 +106,9 @@ pub fn classes(rows: &[&ClassRow], format: ExportFormat) -> String {
                 "class_source".into(),
                 "objects".into(),
                 "shallow_bytes".into(),
-                "reachable_objects".into(),
-                "largest_retained_bytes".into(),
-                "largest_retained_address".into(),
+                "retained_bytes".into(),
+                "share_of_reachable".into(),
+                "example_address".into(),
             ]);
             for r in rows {
                 out.push_str(&csv_line(&[
@@ -116,9 +116,9 @@ pub fn classes(rows: &[&ClassRow], format: ExportFormat) -> String {
                     r.source.clone(),
                     r.count.to_string(),
                     r.shallow.to_string(),
-                    r.reachable.to_string(),
-                    r.max_retained.to_string(),
-                    r.max_retained_addr.clone(),
+                    r.retained.to_string(),
+                    format!("{:.6}", r.share),
+                    r.example.clone(),
                 ]));
             }
             out
@@ -132,18 +132,22 @@ pub fn goroutines(rows: &[&GoroutineGroupRow], format: ExportFormat) -> String {
         ExportFormat::Csv => {
             let mut out = csv_line(&[
                 "goroutines".into(),
-                "status".into(),
                 "wait_reason".into(),
                 "function".into(),
+                "created_by".into(),
+                "stack_retained_bytes".into(),
+                "looks_leaked".into(),
                 "stack".into(),
                 "ids".into(),
             ]);
             for r in rows {
                 out.push_str(&csv_line(&[
                     r.count.to_string(),
-                    r.status.clone(),
                     r.wait_reason.clone(),
                     r.top_function.clone(),
+                    r.created_by.clone().unwrap_or_default(),
+                    r.stack_retained_bytes.to_string(),
+                    r.looks_leaked.to_string(),
                     r.stack.join(" <- "),
                     r.ids
                         .iter()

@@ -3,12 +3,12 @@
 //!
 //! - [`protocol`]: the messages and the row structs the views render.
 //! - [`session`]: the worker's state and answers, with no browser API (tests run natively).
-//! - [`classes`], [`goroutine_groups`], [`export`]: web-side groupings and table writers.
+//! - [`leaks`]: the core's classes, goroutine groups and leak findings as rows.
+//! - [`export`]: tables as CSV or JSON.
 //! - `worker` / `app` (wasm32 only): the browser glue.
 
-pub mod classes;
 pub mod export;
-pub mod goroutine_groups;
+pub mod leaks;
 pub mod protocol;
 pub mod session;
 

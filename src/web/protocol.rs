@@ -46,6 +46,15 @@ pub enum Request {
         max_paths: u32,
         excluded: Vec<u64>,
     },
+    /// The leak suspects, ranked.
+    Findings,
+    /// Load the Blob sent beside the message as another dump of the same process, to
+    /// compare with the current one. Dumps are put in time order by MemStats.LastGC.
+    LoadCompare { name: String },
+    /// Drop a compared dump (index into the time-ordered list).
+    RemoveCompare { index: u32 },
+    /// The diff of the current dump and the compared ones.
+    Diff,
     /// A whole table (sorted and filtered like the view) as CSV or JSON, sent back as a Blob.
     Export {
         table: TableKind,
@@ -138,6 +147,15 @@ pub enum Response {
     Object(Box<ObjectDetail>),
     Contents(Contents),
     Retainers(RetainersView),
+    Findings {
+        reachable_bytes: u64,
+        findings: Vec<FindingRow>,
+    },
+    /// A compared dump was loaded or removed (no diff yet when fewer than two dumps).
+    Compare {
+        dumps: Vec<CompareDump>,
+    },
+    Diff(Box<DiffView>),
     /// The export travels as the Blob beside the message.
     Export {
         file_name: String,
@@ -245,35 +263,117 @@ pub struct ObjRow {
     pub dominated: u32,
 }
 
-/// Objects that share a name.
+/// A class (`analysis::classes`): objects that share a name.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct ClassRow {
     pub name: String,
+    /// malloc_header, interface, alloc_site, … (how the class was named).
     pub source: String,
     pub count: u64,
     pub shallow: u64,
-    pub reachable: u64,
-    /// The largest retained size of one instance, and that instance.
-    pub max_retained: u64,
-    pub max_retained_addr: String,
+    /// Retained by the class's objects, nested members counted once.
+    pub retained: u64,
+    /// `retained` over the reachable heap.
+    pub share: f64,
+    /// The member that retains the most.
+    pub example: String,
 }
 
-/// Goroutines with the same status, wait reason and function stack.
+/// Goroutines parked in the same place for the same reason (`analysis::goroutines`).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct GoroutineGroupRow {
     pub count: u64,
-    pub status: String,
     pub wait_reason: String,
     /// The innermost frame outside the runtime (what the goroutines are doing).
     pub top_function: String,
+    /// The function holding the `go` statement.
+    pub created_by: Option<String>,
     /// Function names, innermost first.
     pub stack: Vec<String>,
-    /// Goroutine ids (the first 50).
+    /// Goroutine ids (the first 100).
     pub ids: Vec<u64>,
     pub system: bool,
-    /// Longest wait, as recorded (`waitsince`, nanoseconds of runtime clock; 0 = unknown).
+    /// Bytes (and objects) kept alive only through these goroutines' stacks.
+    pub stack_retained_bytes: u64,
+    pub stack_retained_objects: u64,
     pub max_wait_since: u64,
+    pub looks_leaked: bool,
 }
+
+/// `name` holds `objects` objects and `bytes` bytes of a finding.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct ShareRow {
+    pub name: String,
+    pub objects: u64,
+    pub bytes: u64,
+}
+
+/// A leak suspect (`analysis::leaks::Finding`), largest impact first.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct FindingRow {
+    /// accumulation, goroutine_leak, unreachable_garbage, finalizer_backlog, …
+    pub kind: String,
+    pub title: String,
+    pub retained_bytes: u64,
+    pub share: f64,
+    pub objects: u64,
+    pub goroutines: u64,
+    pub classes: Vec<ShareRow>,
+    pub alloc_sites: Vec<ShareRow>,
+    /// The root label, then one line per object from the root down.
+    pub retainer_path: Vec<String>,
+    /// The object the finding is about (`0x…`), when there is one.
+    pub object: Option<String>,
+    pub wait_reason: Option<String>,
+    pub function: Option<String>,
+    pub created_by: Option<String>,
+    pub stack: Vec<String>,
+}
+
+/// One dump of a comparison, in time order.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct CompareDump {
+    pub name: String,
+    pub objects: u64,
+    pub bytes: u64,
+    /// The dump the other views show.
+    pub current: bool,
+}
+
+/// A class's objects and bytes in each dump.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct GrowthRow {
+    pub class: String,
+    pub counts: Vec<u64>,
+    pub bytes: Vec<u64>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct CandidateRow {
+    pub class: String,
+    pub objects: u64,
+    pub bytes: u64,
+    pub alloc_site: Option<String>,
+    /// An example candidate (address in the last dump) and its retainer path.
+    pub example: String,
+    pub retainer_path: Vec<String>,
+}
+
+/// `analysis::diff` of 2 or 3 dumps of one process.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct DiffView {
+    pub dumps: Vec<CompareDump>,
+    /// Ranked by growth in bytes from the first to the last dump (the first [`DIFF_ROWS`]).
+    pub classes: Vec<GrowthRow>,
+    pub total_classes: u64,
+    /// Objects new in the second dump that still exist in the third (or new in the last).
+    pub candidate_objects: u64,
+    pub candidate_bytes: u64,
+    pub candidates: Vec<CandidateRow>,
+}
+
+/// Class rows a diff sends (ranked by growth; the rest only count).
+pub const DIFF_ROWS: usize = 500;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "rows", content = "items", rename_all = "snake_case")]
@@ -372,15 +472,15 @@ pub fn columns(table: &TableKind) -> &'static [(&'static str, &'static str, bool
         TableKind::Classes => &[
             ("name", "class", false),
             ("count", "objects", true),
-            ("shallow", "shallow bytes", true),
-            ("reachable", "reachable", true),
-            ("max_retained", "largest retained", true),
+            ("shallow", "shallow", true),
+            ("retained", "retained", true),
+            ("share", "of reachable", true),
         ],
         TableKind::Goroutines => &[
             ("count", "goroutines", true),
-            ("status", "status", false),
             ("wait_reason", "wait reason", false),
             ("top_function", "function", false),
+            ("stack_retained", "held by stacks", true),
         ],
         _ => &[
             ("address", "address", false),
@@ -394,7 +494,7 @@ pub fn columns(table: &TableKind) -> &'static [(&'static str, &'static str, bool
 /// The sort a table starts with.
 pub fn default_sort(table: &TableKind) -> SortSpec {
     match table {
-        TableKind::Classes => SortSpec::new("shallow", true),
+        TableKind::Classes => SortSpec::new("retained", true),
         TableKind::Goroutines => SortSpec::new("count", true),
         TableKind::Lost => SortSpec::new("shallow", true),
         TableKind::Outgoing { .. } | TableKind::Incoming { .. } => SortSpec::new("address", false),

@@ -123,6 +123,16 @@ fn handle(env: RequestEnvelope, blob: Option<Blob>) {
                 None,
             ),
         },
+        Request::LoadCompare { name } => match blob {
+            Some(b) => load_compare(id, name, b),
+            None => post(
+                id,
+                Response::LoadFailed {
+                    message: "no file came with the request".into(),
+                },
+                None,
+            ),
+        },
         Request::LoadUrl { url } => {
             wasm_bindgen_futures::spawn_local(async move {
                 match fetch_blob(&url).await {
@@ -216,25 +226,14 @@ async fn fetch_blob(url: &str) -> Result<Blob, String> {
 /// Progress is posted at most this often (milliseconds), plus at every phase change.
 const PROGRESS_EVERY_MS: f64 = 60.0;
 
-fn load(id: u32, name: String, blob: Blob) {
-    // Free the previous dump before reading the next one.
-    STATE.with(|s| *s.borrow_mut() = State::default());
-    let reader = match FileReaderSync::new() {
-        Ok(r) => r,
-        Err(e) => {
-            post(
-                id,
-                Response::LoadFailed {
-                    message: js_message(e),
-                },
-                None,
-            );
-            return;
-        }
-    };
+/// Reads and analyses a Blob, posting progress under the request's id.
+fn analyse_blob(
+    id: u32,
+    blob: Blob,
+) -> Result<(BlobSource, crate::analysis::Analysis, f64, f64), String> {
+    let reader = FileReaderSync::new().map_err(js_message)?;
     let source = BlobSource { blob, reader };
-    let file_size = source.size();
-    let now = || js_sys::Date::now();
+    let now = js_sys::Date::now;
     let mut last_post = f64::NEG_INFINITY;
     let mut last_phase = String::new();
     let mut report = |p: Progress| {
@@ -245,9 +244,30 @@ fn load(id: u32, name: String, blob: Blob) {
             post(id, Response::Progress(p), None);
         }
     };
-    match session::load(&source, &now, &mut report) {
-        Ok((analysis, decode_ms, analysis_ms)) => {
-            let session = Session::new(analysis);
+    let (a, decode_ms, analysis_ms) =
+        session::load(&source, &now, &mut report).map_err(|e| e.to_string())?;
+    Ok((source, a, decode_ms, analysis_ms))
+}
+
+fn load(id: u32, name: String, blob: Blob) {
+    // Free the previous dump before reading the next one.
+    STATE.with(|s| *s.borrow_mut() = State::default());
+    match analyse_blob(id, blob) {
+        Ok((source, analysis, decode_ms, analysis_ms)) => {
+            let file_size = source.size();
+            post(
+                id,
+                Response::Progress(Progress {
+                    phase: "classes".into(),
+                    fraction: 0.99,
+                    bytes_read: file_size,
+                    total_bytes: file_size,
+                    objects: analysis.heap.objects.len() as u64,
+                    elapsed_ms: decode_ms + analysis_ms,
+                }),
+                None,
+            );
+            let session = Session::new(name.clone(), analysis);
             let summary = session.summary();
             STATE.with(|s| {
                 *s.borrow_mut() = State {
@@ -268,10 +288,43 @@ fn load(id: u32, name: String, blob: Blob) {
                 None,
             );
         }
-        Err(e) => post(
+        Err(message) => post(
             id,
             Response::LoadFailed {
-                message: format!("{name}: {e}"),
+                message: format!("{name}: {message}"),
+            },
+            None,
+        ),
+    }
+}
+
+/// Analyses another dump of the same process and keeps it (not its file) for the diff.
+fn load_compare(id: u32, name: String, blob: Blob) {
+    let open = STATE.with(|s| s.borrow().session.is_some());
+    if !open {
+        post(
+            id,
+            Response::LoadFailed {
+                message: "open a dump before adding one to compare".into(),
+            },
+            None,
+        );
+        return;
+    }
+    match analyse_blob(id, blob) {
+        Ok((_, analysis, _, _)) => {
+            let resp = STATE.with(|s| match s.borrow_mut().session.as_mut() {
+                Some(session) => session.add_baseline(name.clone(), analysis),
+                None => Response::LoadFailed {
+                    message: "the dump was closed".into(),
+                },
+            });
+            post(id, resp, None);
+        }
+        Err(message) => post(
+            id,
+            Response::LoadFailed {
+                message: format!("{name}: {message}"),
             },
             None,
         ),

@@ -98,7 +98,7 @@ pub fn GoroutinesView(props: &GoroutinesProps) -> Html {
             <div class="row">
                 <h2>{ format!("Goroutines ({})", fmt::count(s.goroutines)) }</h2>
                 <span class="spacer-x"></span>
-                <FilterBox value={props.filter.clone()} placeholder="filter: function, wait reason, status" />
+                <FilterBox value={props.filter.clone()} placeholder="filter: function, wait reason, creator" />
             </div>
             { body }
         </div>
@@ -106,19 +106,26 @@ pub fn GoroutinesView(props: &GoroutinesProps) -> Html {
 }
 
 fn group(g: &GoroutineGroupRow) -> Html {
-    let what = if g.wait_reason.is_empty() {
-        g.status.clone()
-    } else {
-        format!("{}: {}", g.status, g.wait_reason)
-    };
     html! {
-        <div class="group" data-testid="goroutine-group">
+        <div class={classes!("group", g.looks_leaked.then_some("leaky"))} data-testid="goroutine-group">
             <div class="group-head">
                 <span class="count" data-testid="group-count">{ g.count }</span>
                 <span class="mono func" data-testid="group-function">{ &g.top_function }</span>
-                <span class="badge">{ what }</span>
+                if !g.wait_reason.is_empty() {
+                    <span class="badge">{ &g.wait_reason }</span>
+                }
                 if g.system { <span class="badge muted">{ "runtime" }</span> }
+                if g.looks_leaked { <span class="badge bad" title="many goroutines blocked on synchronisation only another goroutine can end">{ "looks leaked" }</span> }
+                <span class="spacer-x"></span>
+                if g.stack_retained_bytes > 0 {
+                    <span class="muted" title="kept alive only through these goroutines' stacks">
+                        { format!("stacks hold {} in {} objects", fmt::bytes(g.stack_retained_bytes), fmt::count(g.stack_retained_objects)) }
+                    </span>
+                }
             </div>
+            if let Some(c) = &g.created_by {
+                <div class="muted">{ "created by " }<span class="mono">{ c }</span></div>
+            }
             <details>
                 <summary>{ format!("stack ({} frames) and ids", g.stack.len()) }</summary>
                 <ol class="stack mono">

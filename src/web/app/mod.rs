@@ -5,10 +5,12 @@
 //! Views get it through the [`AppCtx`] context.
 
 mod bridge;
+mod compare;
 mod dominators;
 mod fmt;
 mod goroutines;
 mod inspector;
+mod leaks;
 mod loading;
 mod overview;
 mod retainers;
@@ -61,8 +63,6 @@ pub struct App {
     bridge: Rc<Bridge>,
     route: Route,
     state: LoadState,
-    /// The previous dump stays on screen (dimmed) while the next one loads.
-    last: Option<Rc<Loaded>>,
     generation: u32,
     crash: Option<String>,
     /// The open dump is the sample (kept in the hash so a reload reopens it).
@@ -89,9 +89,7 @@ impl App {
         if matches!(self.state, LoadState::Loading { .. }) {
             self.bridge.restart();
         }
-        if let LoadState::Ready(l) = &self.state {
-            self.last = Some(l.clone());
-        }
+        // The worker drops the open dump when the next load starts (one dump in memory).
         self.state = LoadState::Loading {
             name,
             progress: None,
@@ -174,6 +172,8 @@ impl App {
         let r = &self.route;
         match r.view {
             ViewKind::Overview => html! { <overview::Overview /> },
+            ViewKind::Leaks => html! { <leaks::LeakSuspects /> },
+            ViewKind::Compare => html! { <compare::CompareView /> },
             ViewKind::Dominators => html! { <dominators::DominatorTreeView /> },
             ViewKind::Objects => html! { <tables::ObjectsView filter={r.filter.clone()} /> },
             ViewKind::Classes => html! { <tables::ClassesView filter={r.filter.clone()} /> },
@@ -204,7 +204,6 @@ impl Component for App {
             bridge,
             route: route.clone(),
             state: LoadState::Idle,
-            last: None,
             generation: 0,
             crash: None,
             sample_open: false,
@@ -263,7 +262,6 @@ impl Component for App {
                     }
                     Response::Loaded(l) => {
                         self.generation += 1;
-                        self.last = None;
                         self.state = LoadState::Ready(Rc::new(*l));
                     }
                     Response::LoadFailed { message } | Response::Error { message } => {
@@ -275,11 +273,10 @@ impl Component for App {
                 true
             }
             Msg::Cancel => {
+                // Terminating the worker is the only way to stop it mid-load.
                 self.bridge.restart();
-                self.state = match self.last.take() {
-                    Some(l) => LoadState::Ready(l),
-                    None => LoadState::Idle,
-                };
+                self.state = LoadState::Idle;
+                self.set_sample(false);
                 true
             }
             Msg::Crash(message) => {
@@ -315,9 +312,25 @@ impl Component for App {
         }
         let open = link.callback(Msg::Open);
         let sample = link.callback(|_| Msg::OpenSample);
+        // After a reload the hash still names a view (and object): say where the next
+        // dump opens, since the file itself is not kept anywhere.
+        let r = &self.route;
+        let resume = (r.view != ViewKind::Overview || r.object.is_some()).then(|| {
+            let what = match r.object {
+                Some(a) => format!("{} of 0x{a:x}", r.view.title()),
+                None => r.view.title().to_string(),
+            };
+            html! {
+                <p class="muted" data-testid="resume-note">
+                    { format!("Open the same dump again to return to {what}.") }
+                </p>
+            }
+        });
         match &self.state {
             LoadState::Ready(l) => self.main_view(ctx, l),
-            LoadState::Idle => html! { <loading::Landing on_file={open} on_sample={sample} /> },
+            LoadState::Idle => html! {
+                <loading::Landing on_file={open} on_sample={sample}>{ for resume }</loading::Landing>
+            },
             LoadState::Failed(message) => html! {
                 <loading::Landing on_file={open} on_sample={sample}>
                     <div class="error-panel" data-testid="error-panel" role="alert">

@@ -3,11 +3,11 @@
 //! `#/objects?q=main.Node`, `#/retainers/0xc000012340?ignore=0xc000010000`. `src=sample`
 //! records that the sample dump is open, so a reload opens it again.
 
-/// The views in the sidebar, in order. New views (leak suspects, compare) go here and in
-/// `App::view_body`.
+/// The views in the sidebar, in order. A new view goes here and in `App::view_body`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ViewKind {
     Overview,
+    Leaks,
     Dominators,
     Objects,
     Classes,
@@ -15,12 +15,14 @@ pub enum ViewKind {
     Lost,
     Inspector,
     Retainers,
+    Compare,
     Export,
 }
 
 impl ViewKind {
-    pub const SIDEBAR: [ViewKind; 9] = [
+    pub const SIDEBAR: [ViewKind; 11] = [
         ViewKind::Overview,
+        ViewKind::Leaks,
         ViewKind::Dominators,
         ViewKind::Objects,
         ViewKind::Classes,
@@ -28,12 +30,14 @@ impl ViewKind {
         ViewKind::Lost,
         ViewKind::Inspector,
         ViewKind::Retainers,
+        ViewKind::Compare,
         ViewKind::Export,
     ];
 
     pub fn slug(self) -> &'static str {
         match self {
             ViewKind::Overview => "overview",
+            ViewKind::Leaks => "leaks",
             ViewKind::Dominators => "dominators",
             ViewKind::Objects => "objects",
             ViewKind::Classes => "classes",
@@ -41,6 +45,7 @@ impl ViewKind {
             ViewKind::Lost => "lost",
             ViewKind::Inspector => "object",
             ViewKind::Retainers => "retainers",
+            ViewKind::Compare => "compare",
             ViewKind::Export => "export",
         }
     }
@@ -48,6 +53,7 @@ impl ViewKind {
     pub fn title(self) -> &'static str {
         match self {
             ViewKind::Overview => "Overview",
+            ViewKind::Leaks => "Leak suspects",
             ViewKind::Dominators => "Dominator tree",
             ViewKind::Objects => "Objects",
             ViewKind::Classes => "Classes",
@@ -55,6 +61,7 @@ impl ViewKind {
             ViewKind::Lost => "Lost objects",
             ViewKind::Inspector => "Object inspector",
             ViewKind::Retainers => "Retainers",
+            ViewKind::Compare => "Compare dumps",
             ViewKind::Export => "Export",
         }
     }

@@ -165,9 +165,9 @@ impl VirtualTable {
                 html! {
                     <div class="tr" key={i} data-testid={testid}>
                         <span class="num">{ fmt::count(g.count) }</span>
-                        <span>{ &g.status }</span>
                         <span>{ &g.wait_reason }</span>
                         <span class="mono">{ &g.top_function }</span>
+                        <span class="num">{ fmt::bytes(g.stack_retained_bytes) }</span>
                     </div>
                 }
             }
@@ -193,24 +193,24 @@ pub fn object_row(r: &ObjRow, key: u64, testid: AttrValue) -> Html {
 
 fn class_row(c: &ClassRow, key: u64, testid: AttrValue) -> Html {
     let objects = Route::with_filter(ViewKind::Objects, &format!("={}", c.name)).to_hash();
-    let biggest = super::route::parse_addr(&c.max_retained_addr)
+    let example = super::route::parse_addr(&c.example)
         .map(|a| Route::object(ViewKind::Inspector, a).to_hash());
     html! {
         <div class="tr" key={key} data-testid={testid}>
             <span class="cls" title={c.name.clone()}>
                 <span class={classes!("src", c.source.clone())}>{ source_tag(&c.source) }</span>
-                <a href={objects}>{ &c.name }</a>
+                <a href={objects} title="list the objects of this class">{ &c.name }</a>
             </span>
             <span class="num">{ fmt::count(c.count) }</span>
             <span class="num" title={format!("{} B", c.shallow)}>{ fmt::bytes(c.shallow) }</span>
-            <span class="num">{ fmt::count(c.reachable) }</span>
-            <span class="num">
-                if let Some(href) = biggest {
-                    <a href={href}>{ fmt::bytes(c.max_retained) }</a>
+            <span class="num" title={format!("{} B", c.retained)}>
+                if let Some(href) = example {
+                    <a href={href} title="the member that retains the most">{ fmt::bytes(c.retained) }</a>
                 } else {
-                    { "—" }
+                    { fmt::bytes(c.retained) }
                 }
             </span>
+            <span class="num">{ format!("{:.1}%", c.share * 100.0) }</span>
         </div>
     }
 }
@@ -221,6 +221,7 @@ pub fn source_tag(source: &str) -> &'static str {
         "malloc_header" => "type",
         "interface" => "iface",
         "alloc_site" => "site",
+        "inherited_alloc_site" => "site~",
         "shape" => "shape",
         _ => "?",
     }
@@ -355,6 +356,12 @@ impl Component for VirtualTable {
         let rows = (first..first + count).map(|i| self.row(i, props));
         let footer = match self.total {
             Some(0) => "no rows".to_string(),
+            Some(t) if count > 0 && count < t => format!(
+                "rows {}–{} of {}",
+                fmt::count(first + 1),
+                fmt::count(first + count),
+                fmt::count(t)
+            ),
             Some(t) => format!("{} rows", fmt::count(t)),
             None => "loading…".to_string(),
         };

@@ -1,0 +1,237 @@
+//! Compare dumps: add one or two more dumps of the same process; the worker analyses them
+//! (keeping only their analyses, not the files) and runs the core's diff: class growth
+//! across the dumps and memlab-style leak candidates (new in B, still alive in C).
+
+use web_sys::{File, HtmlInputElement};
+use yew::prelude::*;
+
+use super::bridge::Reply;
+use super::fmt;
+use super::route::{parse_addr, Route, ViewKind};
+use super::AppCtx;
+use crate::web::protocol::*;
+
+const SHOW: usize = 100;
+
+fn signed_bytes(d: i128) -> String {
+    if d >= 0 {
+        format!("+{}", fmt::bytes(d as u64))
+    } else {
+        format!("−{}", fmt::bytes(d.unsigned_abs() as u64))
+    }
+}
+
+#[function_component]
+pub fn CompareView() -> Html {
+    let app = use_context::<AppCtx>().expect("AppCtx");
+    let dumps = use_state(Vec::<CompareDump>::new);
+    let diff = use_state(|| None::<DiffView>);
+    let busy = use_state(|| None::<(String, Option<Progress>)>);
+    let error = use_state(|| None::<String>);
+    let shown = use_state(|| SHOW);
+
+    let on_diff = {
+        let (dumps, diff, busy, error) = (dumps.clone(), diff.clone(), busy.clone(), error.clone());
+        Callback::from(move |r: Reply| match r.resp {
+            Response::Diff(v) => {
+                busy.set(None);
+                dumps.set(v.dumps.clone());
+                diff.set(Some(*v));
+            }
+            Response::Compare { dumps: d } => {
+                busy.set(None);
+                dumps.set(d);
+                diff.set(None);
+            }
+            Response::Error { message } | Response::LoadFailed { message } => {
+                busy.set(None);
+                error.set(Some(message));
+            }
+            _ => {}
+        })
+    };
+    let on_change = {
+        let (dumps, diff, busy, error) = (dumps.clone(), diff.clone(), busy.clone(), error.clone());
+        let bridge = app.bridge.clone();
+        let on_diff = on_diff.clone();
+        Callback::from(move |r: Reply| match r.resp {
+            Response::Progress(p) => {
+                let name = (*busy).clone().map(|b| b.0).unwrap_or_default();
+                busy.set(Some((name, Some(p))));
+            }
+            Response::Compare { dumps: d } => {
+                let more = d.len() > 1;
+                dumps.set(d);
+                diff.set(None);
+                if more {
+                    busy.set(Some(("diff".into(), None)));
+                    bridge.request(Request::Diff, None, on_diff.clone());
+                } else {
+                    busy.set(None);
+                }
+            }
+            Response::Error { message } | Response::LoadFailed { message } => {
+                busy.set(None);
+                error.set(Some(message));
+            }
+            _ => {}
+        })
+    };
+    {
+        let bridge = app.bridge.clone();
+        let on_diff = on_diff.clone();
+        let busy = busy.clone();
+        use_effect_with(app.generation, move |_| {
+            busy.set(Some(("diff".into(), None)));
+            let id = bridge.request(Request::Diff, None, on_diff);
+            move || bridge.forget(id)
+        });
+    }
+    let add = {
+        let bridge = app.bridge.clone();
+        let (busy, error) = (busy.clone(), error.clone());
+        let on_change = on_change.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let file: Option<File> = input.files().and_then(|f| f.get(0));
+            input.set_value("");
+            if let Some(f) = file {
+                error.set(None);
+                busy.set(Some((f.name(), None)));
+                bridge.request(
+                    Request::LoadCompare { name: f.name() },
+                    Some(f.as_ref()),
+                    on_change.clone(),
+                );
+            }
+        })
+    };
+    let remove = |index: usize| {
+        let bridge = app.bridge.clone();
+        let on_change = on_change.clone();
+        let busy = busy.clone();
+        Callback::from(move |_: MouseEvent| {
+            busy.set(Some(("diff".into(), None)));
+            bridge.request(
+                Request::RemoveCompare {
+                    index: index as u32,
+                },
+                None,
+                on_change.clone(),
+            );
+        })
+    };
+    let last_is_current = dumps.last().is_some_and(|d| d.current);
+    let can_add = dumps.len() < 3 && busy.is_none();
+    html! {
+        <div class="compare">
+            <section class="panel">
+                <h2>{ "Compare dumps" }</h2>
+                <p class="muted">{ "Add one or two more dumps of the same process, taken before or after this one. \
+                    They are put in time order by MemStats.LastGC. An object at the same address with the same size \
+                    in two dumps is taken to be the same object (Go does not move objects)." }</p>
+                <table class="kv" data-testid="compare-dumps">
+                    <tr><th>{ "#" }</th><th>{ "dump" }</th><th class="num">{ "objects" }</th><th class="num">{ "bytes" }</th><th></th></tr>
+                    { for dumps.iter().enumerate().map(|(i, d)| html! {
+                        <tr>
+                            <td>{ i + 1 }</td>
+                            <td class="mono">{ &d.name }{ if d.current { " (open)" } else { "" } }</td>
+                            <td class="num">{ fmt::count(d.objects) }</td>
+                            <td class="num">{ fmt::bytes(d.bytes) }</td>
+                            <td>if !d.current && busy.is_none() {
+                                <button class="link small" onclick={remove(i)}>{ "remove" }</button>
+                            }</td>
+                        </tr>
+                    }) }
+                </table>
+                <div class="row">
+                    if can_add {
+                        <label class="button">
+                            { "Add a dump to compare…" }
+                            <input type="file" data-testid="compare-input" onchange={add} />
+                        </label>
+                    }
+                    if let Some((name, p)) = &*busy {
+                        <span class="muted" data-testid="compare-busy">
+                            { match p {
+                                Some(p) => format!("analysing {name}: {} {:.0}%", p.phase, p.fraction * 100.0),
+                                None if name == "diff" => "comparing…".to_string(),
+                                None => format!("analysing {name}…"),
+                            } }
+                        </span>
+                    }
+                </div>
+                if let Some(e) = &*error { <p class="err">{ e }</p> }
+            </section>
+            if let Some(d) = &*diff {
+                <section class="panel" data-testid="leak-candidates">
+                    <h2>{ format!("Leak candidates: {} objects, {}", fmt::count(d.candidate_objects), fmt::bytes(d.candidate_bytes)) }</h2>
+                    <p class="muted">{ if d.dumps.len() >= 3 {
+                        "Objects new in the second dump that are still alive in the third."
+                    } else {
+                        "Objects in the second dump that were not in the first."
+                    } }</p>
+                    <table class="kv">
+                        <tr><th>{ "class" }</th><th class="num">{ "objects" }</th><th class="num">{ "bytes" }</th><th>{ "allocated at" }</th><th>{ "example" }</th></tr>
+                        { for d.candidates.iter().take(50).map(|c| {
+                            let example = parse_addr(&c.example).filter(|_| last_is_current);
+                            html! {
+                                <tr data-testid="candidate-row">
+                                    <td class="cls" title={c.class.clone()}>{ &c.class }
+                                        if !c.retainer_path.is_empty() {
+                                            <details><summary>{ "retainer path" }</summary>
+                                                <ol class="chain mono">{ for c.retainer_path.iter().map(|l| html! { <li>{ l }</li> }) }</ol>
+                                            </details>
+                                        }
+                                    </td>
+                                    <td class="num">{ fmt::count(c.objects) }</td>
+                                    <td class="num">{ fmt::bytes(c.bytes) }</td>
+                                    <td class="mono">{ c.alloc_site.clone().unwrap_or_default() }</td>
+                                    <td class="mono">
+                                        if let Some(a) = example {
+                                            <a href={Route::object(ViewKind::Inspector, a).to_hash()}>{ &c.example }</a>
+                                        } else {
+                                            { &c.example }
+                                        }
+                                    </td>
+                                </tr>
+                            }
+                        }) }
+                    </table>
+                </section>
+                <section class="panel" data-testid="class-growth">
+                    <h2>{ format!("Class growth ({} classes)", fmt::count(d.total_classes)) }</h2>
+                    <p class="muted">{ "Ranked by growth in bytes from the first dump to the last." }</p>
+                    <table class="kv growth">
+                        <tr>
+                            <th>{ "class" }</th>
+                            { for d.dumps.iter().enumerate().map(|(i, _)| html! { <th class="num">{ format!("objects #{}", i + 1) }</th> }) }
+                            { for d.dumps.iter().enumerate().map(|(i, _)| html! { <th class="num">{ format!("bytes #{}", i + 1) }</th> }) }
+                            <th class="num">{ "growth" }</th>
+                        </tr>
+                        { for d.classes.iter().take(*shown).map(|g| {
+                            let first = g.bytes.first().copied().unwrap_or(0) as i128;
+                            let last = g.bytes.last().copied().unwrap_or(0) as i128;
+                            html! {
+                                <tr data-testid="growth-row">
+                                    <td class="cls" title={g.class.clone()}>{ &g.class }</td>
+                                    { for g.counts.iter().map(|c| html! { <td class="num">{ fmt::count(*c) }</td> }) }
+                                    { for g.bytes.iter().map(|b| html! { <td class="num">{ fmt::bytes(*b) }</td> }) }
+                                    <td class="num">{ signed_bytes(last - first) }</td>
+                                </tr>
+                            }
+                        }) }
+                    </table>
+                    if *shown < d.classes.len() {
+                        <button onclick={{ let shown = shown.clone(); Callback::from(move |_: MouseEvent| shown.set(*shown + SHOW)) }}>
+                            { format!("show more ({} of {})", *shown, d.classes.len()) }
+                        </button>
+                    }
+                    if (d.classes.len() as u64) < d.total_classes {
+                        <p class="muted">{ format!("The {} classes that grew the most are listed.", d.classes.len()) }</p>
+                    }
+                </section>
+            }
+        </div>
+    }
+}
