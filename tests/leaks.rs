@@ -125,3 +125,29 @@ fn growth_diff_finds_exactly_the_new_records() {
         assert!(d2.leak_candidates.objects >= per_round);
     }
 }
+
+#[test]
+fn duplicate_strings_are_counted_exactly() {
+    let e = expect("leaky");
+    let d = &e["duplicate_strings"];
+    for v in VERSIONS {
+        let (a, _) = analyse(&format!("leaky-{v}.dump"));
+        let (_, _, f) = leaks::analyse(&a);
+        let dup = f
+            .findings
+            .iter()
+            .find(|x| x.kind == "duplicate_strings")
+            .expect("finding");
+        let ua = dup
+            .evidence
+            .alloc_sites
+            .iter()
+            .find(|s| s.name.starts_with(d["alloc_fn"].as_str().unwrap()))
+            .expect("the user agents' site");
+        assert_eq!(ua.objects, d["count"].as_u64().unwrap(), "{v}");
+        assert_eq!(ua.bytes, d["wasted_bytes"].as_u64().unwrap(), "{v}");
+        // The 1000 session buffers ("SESSBUF!" then zeros) are byte-identical too.
+        assert_eq!(dup.retained_bytes, 999 * 64 + 999 * 256, "{v}");
+        assert_eq!(dup.objects, 2 * 999);
+    }
+}

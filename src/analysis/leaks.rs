@@ -6,6 +6,8 @@
 //! - `goroutine_leak`: a large group of goroutines blocked in the same place.
 //! - `unreachable_garbage`: objects in the dump that no root reaches.
 //! - `finalizer_backlog`: finalizers queued and not yet run.
+//! - `duplicate_strings`: byte-identical text objects (strings, []byte of text) held many
+//!   times over; the waste is exact (every copy but one), not estimated.
 
 use serde::Serialize;
 
@@ -232,6 +234,10 @@ pub fn findings(a: &Analysis, classes: &Classes, groups: &[Group]) -> Findings {
         });
     }
 
+    if let Some(f) = duplicate_strings(a, classes, reachable) {
+        out.push(f);
+    }
+
     if !h.queued_finalizers.is_empty() {
         let objs: Vec<ObjectId> = h
             .queued_finalizers
@@ -265,6 +271,76 @@ pub fn findings(a: &Analysis, classes: &Classes, groups: &[Group]) -> Findings {
         reachable_bytes: reachable,
         findings: out,
     }
+}
+
+/// Reachable text objects with byte-identical slots: every copy but one is waste that
+/// interning (or `unique.Make`) would save. Go-specific: strings are immutable and often
+/// rebuilt per request (headers, keys, JSON field values).
+fn duplicate_strings(a: &Analysis, classes: &Classes, reachable: u64) -> Option<Finding> {
+    use std::collections::HashMap;
+    let h = &a.heap;
+    let mut groups: HashMap<(u64, u64), (u64, ObjectId)> = HashMap::new();
+    for &(id, hash) in &h.text_hashes {
+        if a.is_reachable(id) {
+            let e = groups
+                .entry((h.objects.size[id as usize], hash))
+                .or_insert((0, id));
+            e.0 += 1;
+        }
+    }
+    let mut dup: Vec<(u64, u64, ObjectId)> = groups
+        .into_iter()
+        .filter(|(_, (n, _))| *n >= 2)
+        .map(|((size, _), (n, ex))| ((n - 1) * size, n, ex))
+        .collect();
+    let wasted: u64 = dup.iter().map(|d| d.0).sum();
+    if wasted < (reachable / 100).max(4096) {
+        return None;
+    }
+    let copies: u64 = dup.iter().map(|d| d.1 - 1).sum();
+    dup.sort_by(|x, y| y.0.cmp(&x.0).then(x.2.cmp(&y.2)));
+    let top = dup[0].2;
+    let mut sites: Vec<Share> = Vec::new();
+    let examples: Vec<Share> = dup
+        .iter()
+        .take(5)
+        .map(|&(w, n, ex)| {
+            let size = h.objects.size[ex as usize];
+            if let Some(site) = naming::alloc_site(h, ex) {
+                sites.push(Share {
+                    name: site,
+                    objects: n,
+                    bytes: w,
+                });
+            }
+            Share {
+                name: format!(
+                    "{n} copies of the {size}-byte text at 0x{:x}",
+                    h.objects.value_addr(ex)
+                ),
+                objects: n,
+                bytes: w,
+            }
+        })
+        .collect();
+    Some(Finding {
+        kind: "duplicate_strings",
+        title: format!(
+            "{copies} redundant copies of {} distinct strings waste {wasted} bytes (intern them, e.g. with unique.Make)",
+            dup.len()
+        ),
+        retained_bytes: wasted,
+        share: share(wasted, reachable),
+        objects: copies,
+        goroutines: 0,
+        evidence: Evidence {
+            classes: examples,
+            alloc_sites: sites,
+            retainer_path: path_lines(a, classes, top),
+            object: Some(format!("0x{:x}", h.objects.value_addr(top))),
+            ..Evidence::default()
+        },
+    })
 }
 
 fn share(part: u64, whole: u64) -> f64 {

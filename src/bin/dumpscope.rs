@@ -602,9 +602,11 @@ fn bench(path: &Path) -> Result<(), String> {
     }
     drop(buf);
     let load_decode_s = t.elapsed().as_secs_f64();
+    let peak_decode = peak_rss().unwrap_or(0);
     let t = Instant::now();
     let heap = loader.finish(&mut |_| {}).map_err(|e| e.to_string())?;
     let graph_s = t.elapsed().as_secs_f64();
+    let peak_graph = peak_rss().unwrap_or(0);
     let objects = heap.objects.len() as f64;
     let edges = heap.pointer_edges;
     let mut phases: Vec<(String, f64)> = Vec::new();
@@ -666,9 +668,11 @@ fn bench(path: &Path) -> Result<(), String> {
     );
     let used = peak.saturating_sub(base_rss);
     println!(
-        "peak RSS        {:.1} MB ({:.1} MB above the start)",
+        "peak RSS        {:.1} MB ({:.1} MB above the start); peak after decode {:.1} MB, after graph build {:.1} MB",
         peak as f64 / 1e6,
-        used as f64 / 1e6
+        used as f64 / 1e6,
+        peak_decode as f64 / 1e6,
+        peak_graph as f64 / 1e6
     );
     let budget = 80.0 * objects + 8.0 * edges as f64;
     println!(

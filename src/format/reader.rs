@@ -47,7 +47,7 @@ struct Cursor<'a> {
 }
 
 impl<'a> Cursor<'a> {
-    #[inline]
+    #[inline(always)]
     fn uv(&mut self) -> Result<u64, Fail> {
         let d = &self.data[self.pos..];
         if let Some(&b) = d.first() {
@@ -56,6 +56,30 @@ impl<'a> Cursor<'a> {
                 return Ok(u64::from(b));
             }
         }
+        // Ten bytes available: decode without a bounds check per byte.
+        if let Some(w) = d.get(..10) {
+            let mut v = 0u64;
+            for (i, &b) in w.iter().enumerate() {
+                if i == 9 && b > 1 {
+                    break;
+                }
+                v |= u64::from(b & 0x7f) << (7 * i);
+                if b < 0x80 {
+                    self.pos += i + 1;
+                    return Ok(v);
+                }
+            }
+            return Err(Fail::Bad {
+                kind: ErrorKind::VarintOverflow,
+                at: self.pos,
+            });
+        }
+        self.uv_slow()
+    }
+
+    #[cold]
+    fn uv_slow(&mut self) -> Result<u64, Fail> {
+        let d = &self.data[self.pos..];
         let mut v = 0u64;
         let mut shift = 0u32;
         for i in 0..10 {
@@ -93,6 +117,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// A length-prefixed byte range.
+    #[inline(always)]
     fn bytes(&mut self) -> Result<&'a [u8], Fail> {
         let at = self.pos;
         let len = self.uv()?;
@@ -122,6 +147,13 @@ impl<'a> Cursor<'a> {
     fn field_list(&mut self) -> Result<FieldList<'a>, Fail> {
         let start = self.pos;
         loop {
+            // Fast path: a pointer entry with a one-byte offset (most objects are small).
+            while let [1, off, ..] = self.data[self.pos..] {
+                if off >= 0x80 {
+                    break;
+                }
+                self.pos += 2;
+            }
             let at = self.pos;
             match self.uv()? {
                 0 => break,

@@ -44,6 +44,8 @@ pub struct HeapBuilder {
     /// Root pointer values in heap range, with where they live.
     root_values: Vec<(u64, RootKind)>,
     header_words: Vec<(u32, u64)>,
+    /// (decode index, hash of the whole slot) of text-like pointer-free objects.
+    text_hashes: Vec<(u32, u64)>,
     iface_words: Vec<(u64, u64)>,
     itab_type: HashMap<u64, u64>,
     type_index: HashMap<u64, u32>,
@@ -167,6 +169,7 @@ impl HeapBuilder {
             }
         } else if looks_like_text(o.contents) {
             fl |= flags::TEXT;
+            self.text_hashes.push((idx, content_hash(o.contents)));
         }
         self.addr.push(o.addr);
         self.size.push(size);
@@ -292,12 +295,14 @@ impl HeapBuilder {
             let note = note.clone();
             heap.diagnostics.push(Diagnostic { message: note });
         }
-        let mut final_id = vec![NONE; n_dec];
-        let mut objects = ObjectTable::default();
+        // Which records become objects, in address order. `order` is filtered in place.
         let phantom = rule.phantoms(&self.addr, &self.size, &self.flags, &order);
+        let mut order = order;
+        let mut final_id = vec![NONE; n_dec];
+        let mut kept = 0usize;
         let mut prev_end = 0u64;
-        for (k, &d) in order.iter().enumerate() {
-            let d = d as usize;
+        for k in 0..order.len() {
+            let d = order[k] as usize;
             if phantom[k] {
                 heap.counts.phantom_records += 1;
                 continue;
@@ -314,18 +319,26 @@ impl HeapBuilder {
                 continue;
             }
             prev_end = self.addr[d].saturating_add(self.size[d]);
-            final_id[d] = objects.addr.len() as u32;
-            objects.addr.push(self.addr[d]);
-            objects.size.push(self.size[d]);
-            objects.file_offset.push(self.file_offset[d]);
-            objects.shape.push(self.shape[d]);
-            objects.flags.push(self.flags[d]);
+            final_id[d] = kept as u32;
+            order[kept] = d as u32;
+            kept += 1;
         }
         drop(phantom);
-        self.size = Vec::new();
-        self.file_offset = Vec::new();
-        self.shape = Vec::new();
-        self.flags = Vec::new();
+        order.truncate(kept);
+        // Gather one column at a time, freeing each decode-order column as soon as it is
+        // copied, so the peak holds one column twice rather than the whole table.
+        fn gather<T: Copy>(col: Vec<T>, order: &[u32]) -> Vec<T> {
+            order.iter().map(|&d| col[d as usize]).collect()
+        }
+        let mut objects = ObjectTable {
+            addr: gather(std::mem::take(&mut self.addr), &order),
+            size: gather(std::mem::take(&mut self.size), &order),
+            file_offset: gather(std::mem::take(&mut self.file_offset), &order),
+            shape: gather(std::mem::take(&mut self.shape), &order),
+            flags: gather(std::mem::take(&mut self.flags), &order),
+            ..ObjectTable::default()
+        };
+        drop(order);
         let n = objects.len();
         objects.build_page_index();
 
@@ -424,6 +437,13 @@ impl HeapBuilder {
             .filter(|&(id, _)| id != NONE)
             .collect();
         heap.header_types.sort_unstable();
+        heap.text_hashes = self
+            .text_hashes
+            .iter()
+            .map(|&(d, h)| (final_id[d as usize], h))
+            .filter(|&(id, _)| id != NONE)
+            .collect();
+        heap.text_hashes.sort_unstable();
         heap.iface_types = self
             .iface_words
             .iter()
@@ -482,6 +502,19 @@ fn push_finalizer_roots(
             });
         }
     }
+}
+
+/// A 64-bit FNV-1a hash of a whole slot: equal hashes of equal-sized slots mean
+/// byte-identical contents (up to a 2^-64 collision chance).
+fn content_hash(b: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for chunk in b.chunks(8) {
+        let mut w = [0u8; 8];
+        w[..chunk.len()].copy_from_slice(chunk);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(0x0000_0100_0000_01b3);
+        h ^= h >> 29;
+    }
+    h
 }
 
 /// Printable UTF-8 over the first bytes, ignoring trailing zero padding.

@@ -35,8 +35,8 @@ pub struct ObjectTable {
     /// `page_first[p]`: the first object whose address is at or above page `p` (8 KiB pages
     /// from `page_base`). Narrows address lookups to a page's objects. Empty when the
     /// address range is too sparse for it to pay.
-    page_first: Vec<u32>,
-    page_base: u64,
+    pub(crate) page_first: Vec<u32>,
+    pub(crate) page_base: u64,
 }
 
 impl ObjectTable {
@@ -353,6 +353,8 @@ pub struct Heap {
     pub header_types: Vec<(ObjectId, u64)>,
     /// (object, type descriptor address) from interface words that point at the object.
     pub iface_types: Vec<(ObjectId, u64)>,
+    /// (object, hash of its slot) for text-like pointer-free objects, sorted by object.
+    pub text_hashes: Vec<(ObjectId, u64)>,
     pub memstats: Option<MemStats>,
     pub data: Segment,
     pub bss: Segment,
