@@ -7,10 +7,13 @@
 //!   never panics, errors carry the byte offset and the record.
 //! - [`heap`]: records → the heap model: object table in address order, CSR pointer graph,
 //!   roots with human labels, goroutines, profiles, memstats.
-//! - [`analysis`]: reachability, dominators and retained sizes, retainer paths.
+//! - [`analysis`]: reachability, dominators and retained sizes, retainer paths, classes,
+//!   goroutine groups, leak findings, diffs of dumps.
+//! - [`load`]: the feed/finish pipeline every front end uses.
 //! - [`report`]: plain serializable rows shared by the CLI and the web app.
 //!
-//! Front ends: `src/bin/dumpscope.rs` (native CLI).
+//! Front ends: `src/bin/dumpscope.rs` (native CLI) and, behind the `web` feature, the
+//! browser app in `web` (a yew UI plus a Web Worker that owns the analysis).
 
 pub mod analysis;
 pub mod format;
