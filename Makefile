@@ -3,15 +3,17 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 BENCH_DIR ?= tests/out/bench
 BENCH_N ?= 7500000
+# Debian's chromium-driver (installed by .ci/install-tools.sh); wasm-bindgen-test-runner uses it.
+CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: run dist test test-native test-web tools tools-native fixtures bench
+.PHONY: run dist test test-native test-web tools tools-build tools-native fixtures bench
 
 ## The app: install what is missing, build the release site, serve it on 127.0.0.1:8080.
 run: dist
 	@echo "dumpscope: serving dist/ on http://127.0.0.1:8080"
 	python3 -m http.server 8080 --bind 127.0.0.1 --directory dist
 
-dist: tools
+dist: tools-build
 	trunk build index.html --release --public-url ./
 	touch dist/.nojekyll
 
@@ -24,13 +26,19 @@ test-native: tools-native
 	cargo test --release
 	cargo check --lib --no-default-features --target wasm32-unknown-unknown
 
-test-web: dist
-	cargo clippy --no-default-features --features web --target wasm32-unknown-unknown --bins -- -D warnings
+## Web: lints, the web code's native tests, the app end to end in Chromium (Playwright), then
+## the wasm code itself in headless Chromium (wasm-bindgen-test; runner in .cargo/config.toml).
+test-web: tools dist
+	cargo clippy --no-default-features --features web --target wasm32-unknown-unknown --bins --test web_wasm -- -D warnings
 	cargo test --release --no-default-features --features web --lib web::
 	node tests/browser/e2e.mjs
+	CHROMEDRIVER=$(CHROMEDRIVER) cargo test --no-default-features --features web --target wasm32-unknown-unknown --test web_wasm
 
 tools-native:
 	bash .ci/install-tools.sh native
+
+tools-build:
+	bash .ci/install-tools.sh build
 
 tools:
 	bash .ci/install-tools.sh all

@@ -1,22 +1,20 @@
 #!/usr/bin/env bash
 # Installs what `make` needs and is missing, nothing more. `native`: the Rust side only;
-# `all`: also the web toolchain (trunk, wasm-bindgen-cli, wasm-opt, Chromium, Playwright).
+# `build`: also what builds the web app, no root needed (trunk, wasm-bindgen-cli with its
+# wasm-bindgen-test-runner, the npm packages: wasm-opt, playwright-core); `all` (default):
+# also Chromium and chromedriver from apt, for the browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 what=${1:-all}
 TRUNK_VERSION=0.21.14
-# Must equal the wasm-bindgen version pinned in Cargo.toml / Cargo.lock.
-WBG_VERSION=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p; s/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' Cargo.toml | head -n1)
+# wasm-bindgen-cli must be the wasm-bindgen version in Cargo.lock (trunk checks; Cargo.toml pins it).
+WBG_VERSION=$(awk '$0 == "name = \"wasm-bindgen\"" { getline; gsub(/^version = "|"$/, ""); print; exit }' Cargo.lock)
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown \
   || rustup target add wasm32-unknown-unknown
 [ "$what" = native ] && exit 0
 
-if ! command -v chromium >/dev/null; then
-  apt-get update -qq
-  for i in 1 2 3; do DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium && break; sleep 1; done
-fi
 trunk --version 2>/dev/null | grep -qx "trunk $TRUNK_VERSION" \
   || cargo install trunk --version "$TRUNK_VERSION" --locked
 if [ -n "$WBG_VERSION" ]; then
@@ -25,4 +23,15 @@ if [ -n "$WBG_VERSION" ]; then
 fi
 if [ -f package-lock.json ]; then
   [ -x node_modules/.bin/wasm-opt ] && [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
+fi
+[ "$what" = build ] && exit 0
+
+# chromedriver: wasm-bindgen-test-runner drives Chromium through it (`make test-web`).
+pkgs=()
+command -v chromium >/dev/null || pkgs+=(chromium)
+command -v chromedriver >/dev/null || pkgs+=(chromium-driver)
+if [ ${#pkgs[@]} -gt 0 ]; then
+  apt-get update -qq
+  # Retried: the image's docker-clean hook can drop .debs between dpkg passes.
+  for i in 1 2 3; do DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" && break; sleep 1; done
 fi

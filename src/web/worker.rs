@@ -5,7 +5,7 @@
 
 use std::cell::RefCell;
 
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -13,6 +13,7 @@ use web_sys::{Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, FileReaderSync,
 
 use crate::web::protocol::*;
 use crate::web::session::{self, ByteSource, Session};
+use crate::web::wire;
 
 /// A `File` or `Blob` read slice by slice; the bytes are never all in memory.
 struct BlobSource {
@@ -64,17 +65,13 @@ fn js_message(v: JsValue) -> String {
 }
 
 fn post(id: u32, resp: Response, blob: Option<&Blob>) {
-    let json = match serde_json::to_string(&ResponseEnvelope { id, resp }) {
-        Ok(j) => j,
-        Err(e) => format!(
-            r#"{{"id":{id},"resp":{{"type":"error","message":"cannot encode the response: {e}"}}}}"#
-        ),
-    };
-    let msg = Object::new();
-    let _ = Reflect::set(&msg, &"json".into(), &json.into());
-    if let Some(b) = blob {
-        let _ = Reflect::set(&msg, &"blob".into(), b);
-    }
+    let msg = wire::encode(&ResponseEnvelope { id, resp }, blob).unwrap_or_else(|e| {
+        let resp = Response::Error {
+            message: format!("cannot encode the response: {e}"),
+        };
+        let json = serde_json::to_string(&ResponseEnvelope { id, resp }).unwrap_or_default();
+        wire::message(&json, None)
+    });
     let _ = scope().post_message(&msg);
 }
 
@@ -86,16 +83,8 @@ pub fn run() {
         post(0, Response::Crashed { message }, None);
     }));
     let onmessage = Closure::<dyn FnMut(MessageEvent)>::new(|e: MessageEvent| {
-        let data = e.data();
-        let json = Reflect::get(&data, &"json".into())
-            .ok()
-            .and_then(|j| j.as_string())
-            .unwrap_or_default();
-        let blob = Reflect::get(&data, &"blob".into())
-            .ok()
-            .and_then(|b| b.dyn_into::<Blob>().ok());
-        match serde_json::from_str::<RequestEnvelope>(&json) {
-            Ok(env) => handle(env, blob),
+        match wire::decode::<RequestEnvelope>(&e.data()) {
+            Ok((env, blob)) => handle(env, blob),
             Err(e) => post(
                 0,
                 Response::Error {

@@ -5,13 +5,13 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
-use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Blob, ErrorEvent, MessageEvent, Worker};
 use yew::Callback;
 
 use crate::web::protocol::*;
+use crate::web::wire;
 
 /// A response and the Blob that came with it (an export).
 #[derive(Clone, Debug, PartialEq)]
@@ -121,15 +121,8 @@ impl Bridge {
     }
 
     fn receive(&self, data: JsValue) {
-        let json = Reflect::get(&data, &"json".into())
-            .ok()
-            .and_then(|j| j.as_string())
-            .unwrap_or_default();
-        let blob = Reflect::get(&data, &"blob".into())
-            .ok()
-            .and_then(|b| b.dyn_into::<Blob>().ok());
-        let env: ResponseEnvelope = match serde_json::from_str(&json) {
-            Ok(e) => e,
+        let (env, blob) = match wire::decode::<ResponseEnvelope>(&data) {
+            Ok(m) => m,
             Err(e) => {
                 web_sys::console::error_1(&format!("bad message from the worker: {e}").into());
                 return;
@@ -171,18 +164,16 @@ impl Bridge {
         let mut inner = self.inner.borrow_mut();
         let id = inner.next_id;
         inner.next_id = inner.next_id.wrapping_add(1).max(1);
-        let json = serde_json::to_string(&RequestEnvelope { id, req }).unwrap_or_default();
-        let msg = Object::new();
-        let _ = Reflect::set(&msg, &"json".into(), &json.into());
-        if let Some(b) = blob {
-            let _ = Reflect::set(&msg, &"blob".into(), b);
-        }
+        // A request always serializes (no maps, no non-finite floats); if one ever did
+        // not, the worker would answer its empty message with an error.
+        let msg = wire::encode(&RequestEnvelope { id, req }, blob)
+            .unwrap_or_else(|_| wire::message("", None));
         inner.pending.insert(id, reply);
         match (&inner.worker, inner.ready) {
             (Some(w), true) => {
                 let _ = w.post_message(&msg);
             }
-            _ => inner.queue.push(msg.into()),
+            _ => inner.queue.push(msg),
         }
         id
     }

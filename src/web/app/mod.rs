@@ -11,11 +11,12 @@ mod fmt;
 mod goroutines;
 mod inspector;
 mod leaks;
-mod loading;
+// Public for the browser tests (tests/web_wasm.rs), as is `table`.
+pub mod loading;
 mod overview;
 mod retainers;
 mod route;
-mod table;
+pub mod table;
 mod tables;
 
 use std::rc::Rc;
