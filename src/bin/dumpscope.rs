@@ -608,7 +608,11 @@ fn bench(path: &Path) -> Result<(), String> {
     let load_decode_s = t.elapsed().as_secs_f64();
     let peak_decode = peak_rss().unwrap_or(0);
     let t = Instant::now();
-    let heap = loader.finish(&mut |_| {}).map_err(|e| e.to_string())?;
+    let mut build_phases: Vec<(String, Instant)> = Vec::new();
+    let heap = loader
+        .finish(&mut |p| build_phases.push((format!("{p:?}"), Instant::now())))
+        .map_err(|e| e.to_string())?;
+    let build_end = Instant::now();
     let graph_s = t.elapsed().as_secs_f64();
     let peak_graph = peak_rss().unwrap_or(0);
     let objects = heap.objects.len() as f64;
@@ -661,6 +665,10 @@ fn bench(path: &Path) -> Result<(), String> {
         objects / load_decode_s / 1e6
     );
     println!("{:<34}{:>10.3}", "sort, phantoms, resolve, CSR", graph_s);
+    for (i, (name, start)) in build_phases.iter().enumerate() {
+        let end = build_phases.get(i + 1).map_or(build_end, |p| p.1);
+        println!("  {:<32}{:>10.3}", name, (end - *start).as_secs_f64());
+    }
     for (name, s) in &phases {
         println!("{:<34}{:>10.3}", name, s);
     }

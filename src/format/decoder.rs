@@ -35,9 +35,12 @@ pub struct Decoder {
     layout: Option<Layout>,
     /// Bytes of a record that was cut by a chunk boundary.
     carry: Vec<u8>,
-    /// How many bytes `carry` must hold before parsing it again is worth trying.
+    /// Start of the unparsed bytes in `carry` (records before it were handed out).
+    carry_pos: usize,
+    /// How many bytes `carry` must hold before parsing it again is worth trying: what the
+    /// parser said it needs, and at least twice what the last attempt had.
     need: u64,
-    /// Absolute offset of the next unparsed byte (`carry[0]` when `carry` is not empty).
+    /// Absolute offset of the next unparsed byte (`carry[carry_pos]` while bytes are pending).
     offset: u64,
     /// Index of the next record.
     index: u64,
@@ -61,6 +64,7 @@ impl Decoder {
             header_len: 0,
             layout: None,
             carry: Vec::new(),
+            carry_pos: 0,
             need: 0,
             offset: 0,
             index: 0,
@@ -142,11 +146,21 @@ impl Decoder {
             self.layout = Some(self.check_header()?);
             self.offset = HEADER_LEN as u64;
         }
-        while !chunk.is_empty() {
+        // `borrowed`: how many bytes at the end of `carry` were copied from this chunk. When
+        // the carried record is done they are handed back, so parsing returns to the chunk
+        // itself instead of copying everything through the carry buffer.
+        let orig = chunk;
+        let mut at = 0usize;
+        let mut borrowed = 0usize;
+        loop {
+            let pending = (self.carry.len() - self.carry_pos) as u64;
             if self.done {
+                if pending == 0 && at == orig.len() {
+                    return Ok(());
+                }
                 let bytes = match self.total_len {
                     Some(t) => t.saturating_sub(self.offset),
-                    None => chunk.len() as u64,
+                    None => pending + (orig.len() - at) as u64,
                 };
                 return Err(DecodeError {
                     offset: self.offset,
@@ -154,42 +168,58 @@ impl Decoder {
                     kind: ErrorKind::TrailingData { bytes },
                 });
             }
-            if self.carry.is_empty() {
-                match self.parse_one(chunk, sink)? {
-                    Some(len) => chunk = &chunk[len..],
-                    None => {
-                        self.carry.extend_from_slice(chunk);
-                        chunk = &[];
+            if pending > 0 {
+                // A record cut by a chunk boundary: gather at least `need` bytes first.
+                if pending < self.need {
+                    if at == orig.len() {
+                        return Ok(());
                     }
-                }
-            } else {
-                // Grow the carry buffer to at least `need` and at least double it.
-                let len = self.carry.len() as u64;
-                let target = self.need.max(len * 2);
-                let take = (target - len).min(chunk.len() as u64) as usize;
-                let before = self.carry.len();
-                self.carry.extend_from_slice(&chunk[..take]);
-                if (self.carry.len() as u64) < self.need {
-                    chunk = &chunk[take..];
+                    let take = (self.need - pending).min((orig.len() - at) as u64) as usize;
+                    self.carry.extend_from_slice(&orig[at..at + take]);
+                    at += take;
+                    borrowed += take;
                     continue;
                 }
                 let carry = std::mem::take(&mut self.carry);
-                let parsed = self.parse_one(&carry, sink);
+                let parsed = self.parse_one(&carry[self.carry_pos..], sink);
                 self.carry = carry;
                 match parsed? {
                     Some(used) => {
-                        // The record ends inside the bytes just appended.
-                        chunk = &chunk[used - before..];
-                        self.carry.clear();
-                        if self.carry.capacity() > (1 << 20) {
-                            self.carry.shrink_to(1 << 20);
+                        self.carry_pos += used;
+                        self.need = 0;
+                        let left = self.carry.len() - self.carry_pos;
+                        if left <= borrowed {
+                            // Everything left came from this chunk: give it back.
+                            at -= left;
+                            borrowed = 0;
+                            self.carry.clear();
+                            self.carry_pos = 0;
+                            if self.carry.capacity() > (1 << 20) {
+                                self.carry.shrink_to(1 << 20);
+                            }
                         }
                     }
-                    None => chunk = &chunk[take..],
+                    // Retry only once the pending bytes have doubled: a record whose end is
+                    // unknown (a long field list) is then reparsed O(log n) times.
+                    None => self.need = self.need.max(2 * pending),
+                }
+                continue;
+            }
+            if at == orig.len() {
+                return Ok(());
+            }
+            match self.parse_one(&orig[at..], sink)? {
+                Some(len) => at += len,
+                None => {
+                    self.carry.clear();
+                    self.carry_pos = 0;
+                    self.carry.extend_from_slice(&orig[at..]);
+                    self.need = self.need.max(2 * (orig.len() - at) as u64);
+                    at = orig.len();
+                    borrowed = 0;
                 }
             }
         }
-        Ok(())
     }
 
     /// Parses one record at the start of `data`. Returns its length, or None (and sets
@@ -293,29 +323,37 @@ impl Decoder {
         if self.done {
             return Ok(());
         }
-        let end = self.offset + self.carry.len() as u64;
-        if !self.carry.is_empty() {
-            // Parse the tail once more knowing where the input ends: an over-long length
-            // becomes a precise error instead of a generic truncation.
-            self.total_len = Some(end);
+        // Whatever is pending is parsed once more knowing where the input ends: complete
+        // records (deferred by the doubling rule) go out, and an over-long length becomes a
+        // precise error instead of a generic truncation.
+        let end = self.offset + (self.carry.len() - self.carry_pos) as u64;
+        self.total_len = Some(end);
+        while self.carry_pos < self.carry.len() && !self.done {
             let carry = std::mem::take(&mut self.carry);
-            let r = self.parse_one(&carry, sink);
+            let r = self.parse_one(&carry[self.carry_pos..], sink);
             self.carry = carry;
-            if let Some(len) = r? {
-                // The tail held a complete record after all (possible only when the
-                // doubling rule deferred the attempt); anything after it is another record.
-                let rest = self.carry.split_off(len);
-                self.carry.clear();
-                self.feed_inner(&rest, sink)?;
-                return self.finish_inner(sink);
+            match r? {
+                Some(used) => self.carry_pos += used,
+                None => break,
             }
+        }
+        if self.done {
+            let pending = (self.carry.len() - self.carry_pos) as u64;
+            if pending > 0 {
+                return Err(DecodeError {
+                    offset: self.offset,
+                    record: None,
+                    kind: ErrorKind::TrailingData { bytes: pending },
+                });
+            }
+            return Ok(());
         }
         Err(DecodeError {
             offset: end,
             record: Some(RecordPos {
                 offset: self.offset,
                 index: self.index,
-                tag: peek_tag(&self.carry),
+                tag: peek_tag(&self.carry[self.carry_pos..]),
             }),
             kind: ErrorKind::Truncated,
         })
