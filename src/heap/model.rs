@@ -487,7 +487,7 @@ mod tests {
         };
         for case in 0..60 {
             let mut t = ObjectTable::default();
-            let mut a = 0xc000_0000_00u64 + rnd(4) * PAGE;
+            let mut a = 0x00c0_0000_0000_u64 + rnd(4) * PAGE;
             for _ in 0..400 {
                 let size = match case % 3 {
                     0 => [16, 48, 64][rnd(3) as usize],
