@@ -182,7 +182,11 @@ fn basic_planted_structures() {
 }
 
 fn top_by_retained(a: &dumpscope::analysis::Analysis) -> Vec<u32> {
-    report::top(a, 5).objects.iter().map(|r| r.id).collect()
+    report::top(a, report::Names::Evidence, 5)
+        .objects
+        .iter()
+        .map(|r| r.id)
+        .collect()
 }
 
 #[test]
@@ -201,7 +205,7 @@ fn garbage_is_unreachable() {
         let keep = with_magic(h, &file, b"KEEPLIVE", 0);
         assert_eq!(keep.len(), 100);
         assert!(keep.iter().all(|&k| a.is_reachable(k)), "{v}");
-        let l = report::lost(&a, 10);
+        let l = report::lost(&a, report::Names::Evidence, 10);
         assert!(
             l.objects >= 2500 && l.bytes >= 120_000,
             "{v}: {} {}",

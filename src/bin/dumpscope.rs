@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use dumpscope::analysis::classes::Classes;
 use dumpscope::analysis::{goroutines, leaks, Analysis};
 use dumpscope::heap::ObjectId;
-use dumpscope::report::{self, ObjectRow};
+use dumpscope::report::{self, Names, ObjectRow};
 
 #[derive(Parser)]
 #[command(
@@ -269,7 +269,8 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Top { dump, limit, json } => {
             let a = load(&dump)?;
-            let t = report::top(&a, limit);
+            let c = Classes::compute(&a);
+            let t = report::top(&a, Names::Classes(&c), limit);
             if json {
                 return print_json(&t);
             }
@@ -284,7 +285,8 @@ fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Lost { dump, limit, json } => {
             let a = load(&dump)?;
-            let l = report::lost(&a, limit);
+            let c = Classes::compute(&a);
+            let l = report::lost(&a, Names::Classes(&c), limit);
             if json {
                 return print_json(&l);
             }
@@ -318,7 +320,8 @@ fn run(cli: Cli) -> Result<(), String> {
                 .iter()
                 .map(|s| find_object(&a, s))
                 .collect::<Result<Vec<_>, _>>()?;
-            let r = report::retainers(&a, id, paths, &excluded);
+            let c = Classes::compute(&a);
+            let r = report::retainers(&a, Names::Classes(&c), id, paths, &excluded);
             if json {
                 return print_json(&r);
             }

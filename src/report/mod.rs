@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use crate::analysis::classes::Classes;
 use crate::analysis::naming::{object_name, NameSource};
 use crate::analysis::{lost, retainers, Analysis};
 use crate::heap::{Heap, MemStats, ObjectId, RootKind};
@@ -144,8 +145,28 @@ pub struct ObjectRow {
     pub reachable: bool,
 }
 
-pub fn object_row(a: &Analysis, id: ObjectId) -> ObjectRow {
-    let (class, class_source) = object_name(&a.heap, id);
+/// Names objects: by their row in the class table when one was computed (so object rows and
+/// class rows agree), otherwise from the object's own evidence.
+#[derive(Clone, Copy)]
+pub enum Names<'a> {
+    Classes(&'a Classes),
+    Evidence,
+}
+
+impl Names<'_> {
+    pub fn name(&self, a: &Analysis, id: ObjectId) -> (String, NameSource) {
+        match self {
+            Names::Classes(c) => {
+                let k = &c.classes[c.of[id as usize] as usize];
+                (k.name.clone(), k.source)
+            }
+            Names::Evidence => object_name(&a.heap, id),
+        }
+    }
+}
+
+pub fn object_row(a: &Analysis, names: Names<'_>, id: ObjectId) -> ObjectRow {
+    let (class, class_source) = names.name(a, id);
     ObjectRow {
         id,
         address: hex(a.heap.objects.value_addr(id)),
@@ -164,7 +185,7 @@ pub struct Top {
 }
 
 /// The objects that retain the most, largest first (ties by address).
-pub fn top(a: &Analysis, limit: usize) -> Top {
+pub fn top(a: &Analysis, names: Names<'_>, limit: usize) -> Top {
     let n = a.heap.objects.len();
     let mut ids: Vec<ObjectId> = (0..n as ObjectId).filter(|&i| a.is_reachable(i)).collect();
     let key = |&i: &ObjectId| (std::cmp::Reverse(a.retained[i as usize]), i);
@@ -176,7 +197,7 @@ pub fn top(a: &Analysis, limit: usize) -> Top {
     ids.sort_unstable_by_key(key);
     Top {
         reachable_bytes: a.reachable_bytes(),
-        objects: ids.into_iter().map(|i| object_row(a, i)).collect(),
+        objects: ids.into_iter().map(|i| object_row(a, names, i)).collect(),
     }
 }
 
@@ -189,14 +210,14 @@ pub struct Lost {
     pub largest: Vec<ObjectRow>,
 }
 
-pub fn lost(a: &Analysis, limit: usize) -> Lost {
+pub fn lost(a: &Analysis, names: Names<'_>, limit: usize) -> Lost {
     let l = lost::lost(a, limit);
     Lost {
         objects: l.objects,
         bytes: l.bytes,
         heads: l.heads,
         reachable_objects: a.reachable_objects(),
-        largest: l.largest.iter().map(|&i| object_row(a, i)).collect(),
+        largest: l.largest.iter().map(|&i| object_row(a, names, i)).collect(),
     }
 }
 
@@ -245,16 +266,22 @@ pub struct Retainers {
     pub paths: Vec<PathRow>,
 }
 
-pub fn retainers(a: &Analysis, id: ObjectId, max_paths: usize, excluded: &[ObjectId]) -> Retainers {
+pub fn retainers(
+    a: &Analysis,
+    names: Names<'_>,
+    id: ObjectId,
+    max_paths: usize,
+    excluded: &[ObjectId],
+) -> Retainers {
     let paths = retainers::retainer_paths(a, id, max_paths, excluded)
         .into_iter()
         .map(|p| PathRow {
             roots: roots_of(&a.heap, p.objects[0], 3),
-            objects: p.objects.iter().map(|&o| object_row(a, o)).collect(),
+            objects: p.objects.iter().map(|&o| object_row(a, names, o)).collect(),
         })
         .collect();
     Retainers {
-        target: object_row(a, id),
+        target: object_row(a, names, id),
         roots: roots_of(&a.heap, id, 10),
         paths,
     }
@@ -321,7 +348,7 @@ pub struct ClassRow {
     pub example: String,
 }
 
-pub fn classes(a: &Analysis, c: &crate::analysis::classes::Classes) -> Vec<ClassRow> {
+pub fn classes(a: &Analysis, c: &Classes) -> Vec<ClassRow> {
     let reachable = a.reachable_bytes().max(1) as f64;
     c.by_retained()
         .into_iter()

@@ -185,7 +185,7 @@ impl Session {
                     .collect()
             })
             .unwrap_or_default();
-        let lost_heads = report::lost(&self.a, 0).heads;
+        let lost_heads = report::lost(&self.a, report::Names::Evidence, 0).heads;
         SummaryView {
             go_version: s.go_version,
             arch: s.arch,
@@ -761,7 +761,13 @@ impl Session {
                 Err(e) => return err(e),
             }
         }
-        let r = report::retainers(&self.a, id, max_paths.clamp(1, 100) as usize, &ex);
+        let r = report::retainers(
+            &self.a,
+            report::Names::Classes(&self.classes.classes),
+            id,
+            max_paths.clamp(1, 100) as usize,
+            &ex,
+        );
         let root_view = |r: report::RootRow| RootView {
             kind: r.kind.to_string(),
             label: r.label,
