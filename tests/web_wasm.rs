@@ -453,6 +453,7 @@ fn the_fixture_loads_with_steady_progress() {
             file_size: DUMP.len() as u64,
             decode_ms: l.decode_ms,
             analysis_ms: l.analysis_ms,
+            wasm_memory_bytes: 64 << 20,
             summary: s,
         }));
         let msg = wire::encode(

@@ -68,6 +68,11 @@ impl HeapBuilder {
         self.addr.len()
     }
 
+    /// Heap pointer words kept so far (each becomes at most one edge).
+    pub fn pointers_so_far(&self) -> usize {
+        self.ptrs.len()
+    }
+
     #[inline]
     fn in_heap(&self, v: u64) -> bool {
         v >= self.params.heap_start && v < self.params.heap_end

@@ -188,6 +188,9 @@ pub struct Loaded {
     pub file_size: u64,
     pub decode_ms: f64,
     pub analysis_ms: f64,
+    /// The worker's wasm linear memory after the analysis: its peak, since it never shrinks.
+    #[serde(default)]
+    pub wasm_memory_bytes: u64,
     pub summary: SummaryView,
 }
 

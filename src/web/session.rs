@@ -62,6 +62,65 @@ pub fn load(
     now: &dyn Fn() -> f64,
     report: &mut dyn FnMut(Progress),
 ) -> Result<(Analysis, f64, f64), DecodeError> {
+    load_within(src, now, report, None).map_err(|e| match e {
+        LoadError::Decode(d) => d,
+        LoadError::TooLarge(_) => unreachable!("no memory limit was given"),
+    })
+}
+
+/// Why a dump was not analysed.
+#[derive(Debug)]
+pub enum LoadError {
+    /// Nothing usable: not a dump, or no params record.
+    Decode(DecodeError),
+    /// The analysis would need more memory than `limit` allows; the message has the numbers.
+    TooLarge(String),
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::Decode(e) => write!(f, "{e}"),
+            LoadError::TooLarge(m) => f.write_str(m),
+        }
+    }
+}
+
+/// Memory the worker needs beyond the core analyses, per object (class ids, cached row
+/// orders, the dominator tree's children).
+const SESSION_BYTES_PER_OBJECT: u64 = 24;
+/// The decode projects the whole dump's needs once it has read this much.
+const PROJECT_AFTER: u64 = 64 << 20;
+
+fn too_large(objects: u64, pointers: u64, limit: u64, projected: bool) -> Option<LoadError> {
+    let need = crate::load::estimate_peak_bytes(objects, pointers)
+        .saturating_add(objects.saturating_mul(SESSION_BYTES_PER_OBJECT));
+    // A projection from the first part of the file gets 10 % of slack before refusing.
+    let allowed = if projected { limit + limit / 10 } else { limit };
+    (need > allowed).then(|| {
+        LoadError::TooLarge(format!(
+            "This dump is too large for a browser tab: {}{} objects and {} pointers need about {:.1} MB of memory to analyse, \
+             and this tab can give the analysis {:.1} MB. The dumpscope command line analyses it natively with the same \
+             code (e.g. `dumpscope summary FILE`).",
+            if projected { "by the first part of the file, about " } else { "" },
+            objects,
+            pointers,
+            need as f64 / 1048576.0,
+            limit as f64 / 1048576.0
+        ))
+    })
+}
+
+/// [`load`] with a memory limit: `limit` is how many bytes the analysis may use (in the
+/// browser: what wasm32 can still grow to). The dump is refused with the numbers, instead of
+/// crashing the tab, as soon as its projected needs exceed the limit, and again exactly once
+/// decoding has counted every object and pointer.
+pub fn load_within(
+    src: &dyn ByteSource,
+    now: &dyn Fn() -> f64,
+    report: &mut dyn FnMut(Progress),
+    limit: Option<u64>,
+) -> Result<(Analysis, f64, f64), LoadError> {
     let start = now();
     let total = src.size();
     let mut loader = Loader::new(Some(total));
@@ -92,21 +151,38 @@ pub fn load(
         if loader.failed().is_some() {
             break;
         }
+        if let Some(limit) = limit {
+            if offset >= PROJECT_AFTER && offset < total {
+                let scale = total as f64 / offset as f64;
+                let objects = (loader.objects() as f64 * scale) as u64;
+                let pointers = (loader.pointers() as f64 * scale) as u64;
+                if let Some(e) = too_large(objects, pointers, limit, true) {
+                    return Err(e);
+                }
+            }
+        }
     }
     let objects = loader.objects() as u64;
-    let heap = loader.finish(&mut |phase| {
-        let (name, f) = match phase {
-            BuildPhase::Sort => ("sort objects", 0.0),
-            BuildPhase::Resolve => ("resolve pointers", 0.33),
-            BuildPhase::Graph => ("build graph", 0.66),
-        };
-        report(progress(
-            name,
-            DECODE_SHARE + BUILD_SHARE * f,
-            offset,
-            objects,
-        ));
-    })?;
+    if let Some(limit) = limit {
+        if let Some(e) = too_large(objects, loader.pointers() as u64, limit, false) {
+            return Err(e);
+        }
+    }
+    let heap = loader
+        .finish(&mut |phase| {
+            let (name, f) = match phase {
+                BuildPhase::Sort => ("sort objects", 0.0),
+                BuildPhase::Resolve => ("resolve pointers", 0.33),
+                BuildPhase::Graph => ("build graph", 0.66),
+            };
+            report(progress(
+                name,
+                DECODE_SHARE + BUILD_SHARE * f,
+                offset,
+                objects,
+            ));
+        })
+        .map_err(LoadError::Decode)?;
     let decoded = now();
     let base = DECODE_SHARE + BUILD_SHARE;
     let a = Analysis::with_progress(heap, &mut |phase, done, t| {
@@ -1204,6 +1280,34 @@ mod tests {
             .err()
             .expect("fails");
         assert!(e.to_string().contains("PNG"), "{e}");
+    }
+
+    #[test]
+    fn a_dump_over_the_memory_limit_is_refused_with_numbers() {
+        let bytes = fixture("basic-go1.27.dump");
+        let full = open(&bytes);
+        let objects = full.a.heap.counts.object_records;
+        // Needs: every object at the per-object cost, plus its pointers.
+        let need_at_least =
+            objects * (crate::load::PEAK_BYTES_PER_OBJECT + SESSION_BYTES_PER_OBJECT);
+        let limit = need_at_least / 2;
+        let e = load_within(&SliceSource(&bytes), &|| 0.0, &mut |_| {}, Some(limit))
+            .err()
+            .expect("refused");
+        let LoadError::TooLarge(m) = &e else {
+            panic!("{e}")
+        };
+        // Counted while decoding, so span-tail records are still included.
+        assert!(
+            m.contains(&format!("{} objects", full.a.heap.counts.object_records)),
+            "{m}"
+        );
+        assert!(
+            m.contains(&format!("{:.1} MB", limit as f64 / 1048576.0)),
+            "{m}"
+        );
+        // With room to spare the same dump loads.
+        assert!(load_within(&SliceSource(&bytes), &|| 0.0, &mut |_| {}, Some(1 << 30)).is_ok());
     }
 
     #[test]

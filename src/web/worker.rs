@@ -212,6 +212,26 @@ async fn fetch_blob(url: &str) -> Result<Blob, String> {
     blob.dyn_into::<Blob>().map_err(js_message)
 }
 
+/// wasm32 linear memory can grow to 4 GiB; the analysis may use what is not in use yet.
+const WASM32_MAX_MEMORY: u64 = 4 << 30;
+
+/// Bytes of linear memory in use now (it never shrinks; freed memory is reused inside it).
+fn memory_bytes() -> u64 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| {
+            m.buffer()
+                .dyn_into::<js_sys::ArrayBuffer>()
+                .map_or(0, |b| u64::from(b.byte_length()))
+        })
+        .unwrap_or(0)
+}
+
+/// What a new analysis may use: the 4 GiB wasm32 limit less what this worker already holds.
+fn memory_limit() -> u64 {
+    WASM32_MAX_MEMORY.saturating_sub(memory_bytes())
+}
+
 /// Progress is posted at most this often (milliseconds), plus at every phase change.
 const PROGRESS_EVERY_MS: f64 = 60.0;
 
@@ -234,7 +254,8 @@ fn analyse_blob(
         }
     };
     let (a, decode_ms, analysis_ms) =
-        session::load(&source, &now, &mut report).map_err(|e| e.to_string())?;
+        session::load_within(&source, &now, &mut report, Some(memory_limit()))
+            .map_err(|e| e.to_string())?;
     Ok((source, a, decode_ms, analysis_ms))
 }
 
@@ -272,6 +293,7 @@ fn load(id: u32, name: String, blob: Blob) {
                     file_size,
                     decode_ms,
                     analysis_ms,
+                    wasm_memory_bytes: memory_bytes(),
                     summary,
                 })),
                 None,

@@ -146,9 +146,13 @@ impl App {
                     <header class="top">
                         <span class="brand">{ "dumpscope" }</span>
                         <span class="file" title={loaded.file_name.clone()}>{ &loaded.file_name }</span>
-                        <span class="muted">
-                            { format!("{} · {} · {} · analysed in {}", s.go_version, s.arch,
-                                fmt::bytes(loaded.file_size), fmt::ms(loaded.decode_ms + loaded.analysis_ms)) }
+                        <span class="muted" data-testid="load-stats"
+                            data-decode-ms={loaded.decode_ms.to_string()}
+                            data-analysis-ms={loaded.analysis_ms.to_string()}
+                            data-wasm-memory={loaded.wasm_memory_bytes.to_string()}>
+                            { format!("{} · {} · {} · analysed in {} · {} of memory", s.go_version, s.arch,
+                                fmt::bytes(loaded.file_size), fmt::ms(loaded.decode_ms + loaded.analysis_ms),
+                                fmt::bytes(loaded.wasm_memory_bytes)) }
                         </span>
                         <span class="spacer-x"></span>
                         <loading::OpenButton on_file={ctx.link().callback(Msg::Open)} />
