@@ -11,16 +11,21 @@ use std::collections::HashMap;
 use super::dominators::NONE;
 use super::naming::{self, NameSource};
 use super::Analysis;
-use crate::heap::{flags, Heap, ObjectId};
+use crate::heap::{flags, ObjectId};
 
 /// Index into [`Classes::classes`].
 pub type ClassId = u32;
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Key {
     Type(u64),
-    Site(String),
-    Shape { size: u64, shape: u32, fl: u8 },
+    /// An allocation site (index into the site names).
+    Site(u32),
+    Shape {
+        size: u64,
+        shape: u32,
+        fl: u8,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -50,49 +55,78 @@ impl Classes {
         let mut classes: Vec<Class> = Vec::new();
         let mut of = vec![0 as ClassId; n];
 
-        // Which allocation site each shape maps to, when all its sampled objects agree.
-        let mut shape_site: HashMap<(u64, u32), Option<String>> = HashMap::new();
-        let mut site_of: Vec<Option<String>> = vec![None; n];
-        for &(id, _) in &heap.alloc_samples {
-            if let Some(site) = naming::alloc_site(heap, id) {
+        // Allocation sites are named per bucket (few), never per object.
+        let mut site_names: Vec<String> = Vec::new();
+        let mut site_ids: HashMap<String, u32> = HashMap::new();
+        let bucket_site: Vec<Option<u32>> = (0..heap.buckets.len())
+            .map(|b| {
+                let name = naming::bucket_site(heap, &heap.buckets[b])?;
+                let next = site_names.len() as u32;
+                let id = *site_ids.entry(name.clone()).or_insert(next);
+                if id == next {
+                    site_names.push(name);
+                }
+                Some(id)
+            })
+            .collect();
+        let sample_site =
+            |i: usize| -> Option<u32> { bucket_site[heap.alloc_samples[i].1 as usize] };
+
+        // Which site each shape maps to, when all its sampled objects agree (None: ambiguous).
+        let mut shape_site: HashMap<(u64, u32), Option<u32>> = HashMap::new();
+        for (i, &(id, _)) in heap.alloc_samples.iter().enumerate() {
+            if let Some(site) = sample_site(i) {
                 let k = (
                     heap.objects.size[id as usize],
                     heap.objects.shape[id as usize],
                 );
-                let e = shape_site.entry(k).or_insert_with(|| Some(site.clone()));
-                if e.as_deref() != Some(site.as_str()) {
+                let e = shape_site.entry(k).or_insert(Some(site));
+                if *e != Some(site) {
                     *e = None;
                 }
-                site_of[id as usize] = Some(site);
             }
         }
 
+        // Alloc samples are sorted by object: walk them alongside the objects.
+        let mut next_sample = 0usize;
         for id in 0..n as ObjectId {
             let i = id as usize;
-            let (key, source, name) = if let Some((t, src)) = naming::type_evidence(heap, id) {
-                (Key::Type(t), src, naming::type_label(heap, t))
-            } else if let Some(site) = site_of[i].take() {
-                (Key::Site(site.clone()), NameSource::AllocSite, site)
+            while next_sample < heap.alloc_samples.len() && heap.alloc_samples[next_sample].0 < id {
+                next_sample += 1;
+            }
+            let sampled = heap
+                .alloc_samples
+                .get(next_sample)
+                .filter(|s| s.0 == id)
+                .and_then(|_| sample_site(next_sample));
+            let (key, source) = if let Some((t, src)) = naming::type_evidence(heap, id) {
+                (Key::Type(t), src)
+            } else if let Some(site) = sampled {
+                (Key::Site(site), NameSource::AllocSite)
             } else if let Some(Some(site)) =
                 shape_site.get(&(heap.objects.size[i], heap.objects.shape[i]))
             {
-                (
-                    Key::Site(site.clone()),
-                    NameSource::InheritedAllocSite,
-                    site.clone(),
-                )
+                (Key::Site(*site), NameSource::InheritedAllocSite)
             } else {
                 let fl = heap.objects.flags[i] & (flags::HAS_POINTERS | flags::TEXT);
-                let k = Key::Shape {
-                    size: heap.objects.size[i],
-                    shape: heap.objects.shape[i],
-                    fl,
-                };
-                (k, NameSource::Shape, shape_name(heap, id))
+                (
+                    Key::Shape {
+                        size: heap.objects.size[i],
+                        shape: heap.objects.shape[i],
+                        fl,
+                    },
+                    NameSource::Shape,
+                )
             };
             let next = classes.len() as ClassId;
             let c = *keys.entry(key).or_insert(next);
             if c == next {
+                let name = match key {
+                    Key::Type(t) => naming::type_label(heap, t),
+                    Key::Site(s) => site_names[s as usize].clone(),
+                    Key::Shape { .. } => naming::shape_label(heap, id),
+                };
+                // A site reached only by inheritance is still named by the site.
                 classes.push(Class {
                     name,
                     source,
@@ -148,8 +182,4 @@ impl Classes {
         ids.sort_by_key(|&c| (std::cmp::Reverse(self.classes[c as usize].retained), c));
         ids
     }
-}
-
-fn shape_name(heap: &Heap, id: ObjectId) -> String {
-    naming::shape_label(heap, id)
 }

@@ -42,7 +42,11 @@ pub fn type_label(heap: &Heap, addr: u64) -> String {
 
 /// The first frame of an allocation stack outside the runtime, as `func (file.go:line)`.
 pub fn alloc_site(heap: &Heap, id: ObjectId) -> Option<String> {
-    let b = heap.bucket_of(id)?;
+    bucket_site(heap, heap.bucket_of(id)?)
+}
+
+/// The allocation site of a memprof bucket (see [`alloc_site`]).
+pub fn bucket_site(heap: &Heap, b: &crate::heap::Bucket) -> Option<String> {
     let frames = heap.bucket_frames(b);
     let f = frames
         .iter()

@@ -68,6 +68,19 @@ impl HeapBuilder {
         self.addr.len()
     }
 
+    /// Reserves room for this many more objects and pointer words, so the per-object arrays
+    /// grow once instead of doubling (a doubling copy holds old and new arrays at once, and
+    /// leaves up to half of the new one unused).
+    pub fn reserve(&mut self, objects: usize, pointers: usize) {
+        self.addr.reserve_exact(objects);
+        self.size.reserve_exact(objects);
+        self.file_offset.reserve_exact(objects);
+        self.shape.reserve_exact(objects);
+        self.flags.reserve_exact(objects);
+        self.ptr_end.reserve_exact(objects);
+        self.ptrs.reserve_exact(pointers);
+    }
+
     /// Heap pointer words kept so far (each becomes at most one edge).
     pub fn pointers_so_far(&self) -> usize {
         self.ptrs.len()
