@@ -9,7 +9,8 @@ use clap::{Parser, Subcommand};
 use dumpscope::analysis::classes::Classes;
 use dumpscope::analysis::{goroutines, leaks, Analysis};
 use dumpscope::heap::ObjectId;
-use dumpscope::report::{self, Names, ObjectRow};
+use dumpscope::report::redact::ReportKey;
+use dumpscope::report::{self, share, timeline, Names, ObjectRow};
 
 #[derive(Parser)]
 #[command(
@@ -60,7 +61,11 @@ enum Command {
         json: bool,
     },
     /// Benchmark: plain read vs decode, then every analysis phase, with peak memory.
-    Bench { dump: PathBuf },
+    Bench {
+        dump: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
     /// Goroutines grouped by wait reason, stack and creator; leaked-looking groups flagged.
     Goroutines {
         dump: PathBuf,
@@ -91,6 +96,42 @@ enum Command {
     Diff {
         #[arg(num_args = 2..=3, required = true)]
         dumps: Vec<PathBuf>,
+        #[arg(long, default_value_t = 30)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A shareable report in one self-contained HTML file (or JSON): summary, classes, leak
+    /// suspects, goroutines and, for several dumps, growth and timeline. Redacted by default:
+    /// no contents, addresses as keyed pseudonyms, only the main package's file names.
+    Report {
+        /// One dump, or several of one process (any order: they are ordered by LastGC).
+        #[arg(required = true)]
+        dumps: Vec<PathBuf>,
+        /// Where to write the report (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Write the report as JSON instead of HTML.
+        #[arg(long)]
+        json: bool,
+        /// Keep real addresses and file paths (prints a warning; the report says so).
+        #[arg(long)]
+        no_redact: bool,
+        /// The key for address pseudonyms (64 hex digits; created if missing). Default:
+        /// ${XDG_CONFIG_HOME:-~/.config}/dumpscope/report.key.
+        #[arg(long)]
+        key_file: Option<PathBuf>,
+        /// Rows of the class table.
+        #[arg(long, default_value_t = 100)]
+        classes: usize,
+    },
+    /// In-use bytes and objects across dumps of one process, in time order (MemStats.LastGC),
+    /// by class and by allocation site; classes that grow in every dump are flagged.
+    Timeline {
+        /// Dumps, or directories of `*.dump` files.
+        #[arg(required = true)]
+        dumps: Vec<PathBuf>,
+        /// Rows per table (growing classes are always listed).
         #[arg(long, default_value_t = 30)]
         limit: usize,
         #[arg(long)]
@@ -343,7 +384,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 }
             }
         }
-        Command::Bench { dump } => bench(&dump)?,
+        Command::Bench { dump, json } => bench(&dump, json)?,
         Command::Goroutines {
             dump,
             all: false,
@@ -533,8 +574,292 @@ fn run(cli: Cli) -> Result<(), String> {
                 }
             }
         }
+        Command::Report {
+            dumps,
+            output,
+            json,
+            no_redact,
+            key_file,
+            classes,
+        } => {
+            let key = if no_redact {
+                eprintln!(
+                    "dumpscope: warning: --no-redact: the report holds real addresses and file paths \
+                     from the dump; share it only with people who may see them"
+                );
+                None
+            } else {
+                Some(report_key(key_file.as_deref())?)
+            };
+            let mut opts = share::Options::new(key);
+            opts.classes = classes;
+            let r = make_report(&dumps, &opts)?;
+            let text = if json {
+                serde_json::to_string_pretty(&r).map_err(|e| e.to_string())? + "\n"
+            } else {
+                report::html::render(&r)
+            };
+            match output {
+                Some(p) => {
+                    std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
+                    eprintln!(
+                        "dumpscope: wrote {} ({}{})",
+                        p.display(),
+                        if json { "JSON" } else { "HTML" },
+                        if r.redacted {
+                            ", redacted"
+                        } else {
+                            ", NOT redacted"
+                        }
+                    );
+                }
+                None => {
+                    let out = std::io::stdout();
+                    let mut w = out.lock();
+                    w.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
+                }
+            }
+        }
+        Command::Timeline { dumps, limit, json } => {
+            let files = dump_files(&dumps)?;
+            if files.len() < 2 {
+                return Err(format!(
+                    "a timeline needs at least two dumps, found {}",
+                    files.len()
+                ));
+            }
+            let mut b = timeline::TimelineBuilder::default();
+            for f in &files {
+                let a = load(f)?;
+                let c = Classes::compute(&a);
+                b.add(&f.display().to_string(), &a, &c);
+            }
+            let t = b.finish(limit);
+            if json {
+                return print_json(&t);
+            }
+            print_timeline(&t);
+        }
     }
     Ok(())
+}
+
+/// The report key: read from `path` (default `${XDG_CONFIG_HOME:-~/.config}/dumpscope/
+/// report.key`), or made from 32 random bytes and written there (mode 0600) on first use.
+fn report_key(path: Option<&Path>) -> Result<ReportKey, String> {
+    let path = match path {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let config = match std::env::var_os("XDG_CONFIG_HOME") {
+                Some(d) if Path::new(&d).is_absolute() => PathBuf::from(d),
+                _ => std::env::var_os("HOME")
+                    .or_else(|| std::env::var_os("USERPROFILE"))
+                    .map(|h| PathBuf::from(h).join(".config"))
+                    .ok_or("neither XDG_CONFIG_HOME nor HOME is set: pass --key-file")?,
+            };
+            config.join("dumpscope").join("report.key")
+        }
+    };
+    let read = |p: &Path| -> Result<ReportKey, String> {
+        let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            if let Ok(m) = std::fs::metadata(p) {
+                if m.permissions().mode() & 0o077 != 0 {
+                    eprintln!(
+                        "dumpscope: warning: {} can be read by other users (chmod 600 it)",
+                        p.display()
+                    );
+                }
+            }
+        }
+        ReportKey::parse(&text).map_err(|e| format!("{}: {e}", p.display()))
+    };
+    if path.exists() {
+        return read(&path);
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let mut b = std::fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+        b.create(dir)
+            .map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let mut bytes = [0u8; 32];
+    getrandom::getrandom(&mut bytes).map_err(|e| format!("no randomness for a report key: {e}"))?;
+    let key = ReportKey::from_bytes(bytes);
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    match opts.open(&path) {
+        Ok(mut f) => {
+            writeln!(f, "{}", key.to_hex()).map_err(|e| format!("{}: {e}", path.display()))?;
+            eprintln!(
+                "dumpscope: created the report key {} (keep it private: reports made with it \
+                 share address pseudonyms)",
+                path.display()
+            );
+            Ok(key)
+        }
+        // Another process made it first.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read(&path),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
+/// The report of `dumps`. Up to three are analysed together; with more, each is read once
+/// for the timeline and dropped, then the first, middle and newest are read again.
+fn make_report(dumps: &[PathBuf], opts: &share::Options) -> Result<share::Report, String> {
+    let name = |p: &PathBuf| p.display().to_string();
+    if dumps.len() <= 3 {
+        let analyses = dumps
+            .iter()
+            .map(|d| load(d))
+            .collect::<Result<Vec<_>, _>>()?;
+        let classes: Vec<Classes> = analyses.iter().map(Classes::compute).collect();
+        let names: Vec<String> = dumps.iter().map(name).collect();
+        let inputs: Vec<(&str, &Analysis, &Classes)> = names
+            .iter()
+            .zip(&analyses)
+            .zip(&classes)
+            .map(|((n, a), c)| (n.as_str(), a, c))
+            .collect();
+        return Ok(share::report(&inputs, opts));
+    }
+    let mut g = share::Gather::default();
+    for d in dumps {
+        let a = load(d)?;
+        let c = Classes::compute(&a);
+        g.add(&name(d), &a, &c);
+    }
+    let loaded = g
+        .focus_ids()
+        .into_iter()
+        .map(|id| {
+            let a = load(&dumps[id])?;
+            let c = Classes::compute(&a);
+            Ok((id, a, c))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let inputs: Vec<share::Input<'_>> = loaded
+        .iter()
+        .map(|(id, a, c)| share::Input {
+            id: *id,
+            a,
+            classes: c,
+        })
+        .collect();
+    Ok(share::build(g, &inputs, opts))
+}
+
+/// Files named on the command line, with directories replaced by their `*.dump` files.
+fn dump_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| format!("{}: {e}", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.is_file() && f.extension().is_some_and(|x| x == "dump"))
+                .collect();
+            files.sort();
+            out.extend(files);
+        } else {
+            out.push(p.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn print_timeline(t: &timeline::Timeline) {
+    println!("{} dumps, ordered by {}", t.dumps.len(), t.ordered_by);
+    println!(
+        "  {:>3}  {:<27}  {:>10}  {:>22}  dump",
+        "#", "last GC", "objects", "in use"
+    );
+    for (i, d) in t.dumps.iter().enumerate() {
+        println!(
+            "  {:>3}  {:<27}  {:>10}  {:>22}  {}",
+            i + 1,
+            d.time_utc.as_deref().unwrap_or("(no MemStats)"),
+            d.objects,
+            bytes(d.bytes),
+            esc(&d.name)
+        );
+    }
+    let flagged: Vec<_> = t.flagged_classes().collect();
+    if flagged.is_empty() {
+        println!(
+            "no class grew in every dump (over at least {})",
+            timeline::GROWTH_RUN
+        );
+    } else {
+        println!(
+            "growing classes (bytes rose in every dump over at least {}, up to the newest):",
+            timeline::GROWTH_RUN
+        );
+        for s in &flagged {
+            println!(
+                "  {}  since #{}",
+                esc(&s.name),
+                s.growing_since.unwrap_or(0) + 1
+            );
+        }
+    }
+    for (title, rows, total) in [
+        ("classes", &t.classes, t.total_classes),
+        ("allocation sites", &t.sites, t.total_sites),
+    ] {
+        println!(
+            "{title} (objects / bytes in each dump; {} of {total})",
+            rows.len()
+        );
+        for s in rows {
+            let cells: Vec<String> = s
+                .counts
+                .iter()
+                .zip(&s.bytes)
+                .map(|(n, b)| format!("{n:>7} / {b:>10}"))
+                .collect();
+            println!(
+                "  {}  {} {}",
+                cells.join("  "),
+                if s.grows { "↑" } else { " " },
+                esc(&s.name)
+            );
+        }
+    }
+}
+
+/// What `bench --json` prints.
+#[derive(serde::Serialize)]
+struct BenchReport {
+    dump: String,
+    bytes: u64,
+    records: u64,
+    objects: u64,
+    pointer_edges: u64,
+    classes: u64,
+    plain_read_s: f64,
+    decode_s: f64,
+    /// Plain-read time over decode time: decode throughput as a share of a plain read.
+    decode_vs_read: f64,
+    decode_keep_s: f64,
+    graph_s: f64,
+    build_phases: Vec<(String, f64)>,
+    analysis_phases: Vec<(String, f64)>,
+    total_s: f64,
+    peak_rss_bytes: u64,
+    peak_above_start_bytes: u64,
+    peak_after_decode_bytes: u64,
+    peak_after_graph_bytes: u64,
+    bytes_per_object: f64,
+    budget_bytes: u64,
+    reachable_objects: u64,
+    reachable_bytes: u64,
 }
 
 /// Peak resident set size of this process, from /proc (Linux).
@@ -550,7 +875,7 @@ fn reset_peak_rss() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
-fn bench(path: &Path) -> Result<(), String> {
+fn bench(path: &Path, json: bool) -> Result<(), String> {
     use std::io::Read;
     use std::time::Instant;
     let open = || File::open(path).map_err(|e| format!("{}: {e}", path.display()));
@@ -635,16 +960,46 @@ fn bench(path: &Path) -> Result<(), String> {
     if let Some(c) = cur {
         phases.push((format!("{c:?}"), last.elapsed().as_secs_f64()));
     }
+    let t = Instant::now();
+    let classes = Classes::compute(&a);
+    phases.push(("Classes".to_string(), t.elapsed().as_secs_f64()));
     let peak = peak_rss().unwrap_or(0);
-    let total: f64 = load_decode_s + graph_s + phases.iter().map(|p| p.1).sum::<f64>();
-
-    println!(
-        "dump            {} ({:.1} MB, {} records, {} objects, {} pointer edges)",
-        path.display(),
-        mb,
+    let mut build: Vec<(String, f64)> = Vec::new();
+    for (i, (name, start)) in build_phases.iter().enumerate() {
+        let end = build_phases.get(i + 1).map_or(build_end, |p| p.1);
+        build.push((name.clone(), (end - *start).as_secs_f64()));
+    }
+    let used = peak.saturating_sub(base_rss);
+    let r = BenchReport {
+        dump: path.display().to_string(),
+        bytes: len,
         records,
-        objects,
-        edges
+        objects: objects as u64,
+        pointer_edges: edges,
+        classes: classes.classes.len() as u64,
+        plain_read_s: read_s,
+        decode_s,
+        decode_vs_read: read_s / decode_s,
+        decode_keep_s: load_decode_s,
+        graph_s,
+        build_phases: build,
+        analysis_phases: phases.clone(),
+        total_s: load_decode_s + graph_s + phases.iter().map(|p| p.1).sum::<f64>(),
+        peak_rss_bytes: peak,
+        peak_above_start_bytes: used,
+        peak_after_decode_bytes: peak_decode,
+        peak_after_graph_bytes: peak_graph,
+        bytes_per_object: used as f64 / objects,
+        budget_bytes: 80 * objects as u64 + 8 * edges,
+        reachable_objects: a.reachable_objects(),
+        reachable_bytes: a.reachable_bytes(),
+    };
+    if json {
+        return print_json(&r);
+    }
+    println!(
+        "dump            {} ({:.1} MB, {} records, {} objects, {} pointer edges, {} classes)",
+        r.dump, mb, r.records, r.objects, r.pointer_edges, r.classes
     );
     println!("{:<34}{:>10}{:>14}", "phase", "seconds", "throughput");
     println!(
@@ -658,7 +1013,7 @@ fn bench(path: &Path) -> Result<(), String> {
         "decode only",
         decode_s,
         mb / decode_s,
-        100.0 * read_s / decode_s
+        100.0 * r.decode_vs_read
     );
     println!(
         "{:<34}{:>10.3}{:>11.0} MB/s   {:.2} M objects/s",
@@ -668,20 +1023,18 @@ fn bench(path: &Path) -> Result<(), String> {
         objects / load_decode_s / 1e6
     );
     println!("{:<34}{:>10.3}", "sort, phantoms, resolve, CSR", graph_s);
-    for (i, (name, start)) in build_phases.iter().enumerate() {
-        let end = build_phases.get(i + 1).map_or(build_end, |p| p.1);
-        println!("  {:<32}{:>10.3}", name, (end - *start).as_secs_f64());
+    for (name, s) in &r.build_phases {
+        println!("  {:<32}{:>10.3}", name, s);
     }
-    for (name, s) in &phases {
+    for (name, s) in &r.analysis_phases {
         println!("{:<34}{:>10.3}", name, s);
     }
     println!(
         "{:<34}{:>10.3}{:>11.2} M objects/s",
         "total analysis",
-        total,
-        objects / total / 1e6
+        r.total_s,
+        objects / r.total_s / 1e6
     );
-    let used = peak.saturating_sub(base_rss);
     println!(
         "peak RSS        {:.1} MB ({:.1} MB above the start); peak after decode {:.1} MB, after graph build {:.1} MB",
         peak as f64 / 1e6,
@@ -689,17 +1042,15 @@ fn bench(path: &Path) -> Result<(), String> {
         peak_decode as f64 / 1e6,
         peak_graph as f64 / 1e6
     );
-    let budget = 80.0 * objects + 8.0 * edges as f64;
     println!(
         "bytes/object    {:.1} (peak above start / objects); budget 80/object + 8/edge = {:.1} MB -> {}",
-        used as f64 / objects,
-        budget / 1e6,
-        if (used as f64) <= budget { "within" } else { "OVER" }
+        r.bytes_per_object,
+        r.budget_bytes as f64 / 1e6,
+        if used <= r.budget_bytes { "within" } else { "OVER" }
     );
     println!(
         "reachable       {} objects, {} bytes",
-        a.reachable_objects(),
-        a.reachable_bytes()
+        r.reachable_objects, r.reachable_bytes
     );
     Ok(())
 }
