@@ -110,7 +110,21 @@ impl ObjectTable {
             // Unequal sizes (not a Go span): fall back to searching the rest of the page.
             return whole(guess, hi);
         }
-        whole(lo, guess)
+        // Free slots before the object put it a little below the guess: gallop down from the
+        // guess rather than binary searching the whole page.
+        let mut step = 1;
+        let mut top = guess;
+        loop {
+            let probe = top.saturating_sub(step).max(lo);
+            if self.addr[probe] <= addr {
+                return whole(probe, top);
+            }
+            if probe == lo {
+                return lo.checked_sub(1);
+            }
+            top = probe;
+            step *= 2;
+        }
     }
 
     /// The address a Go pointer to this object holds (slot + 8 for malloc-header objects).
