@@ -48,6 +48,8 @@ pub struct Decoder {
     saw_params: bool,
     saw_memstats: bool,
     done: bool,
+    /// Bytes fed after the EOF record while the total length is unknown.
+    trailing: u64,
     failed: Option<DecodeError>,
 }
 
@@ -72,6 +74,7 @@ impl Decoder {
             saw_params: false,
             saw_memstats: false,
             done: false,
+            trailing: 0,
             failed: None,
         }
     }
@@ -158,14 +161,19 @@ impl Decoder {
                 if pending == 0 && at == orig.len() {
                     return Ok(());
                 }
-                let bytes = match self.total_len {
-                    Some(t) => t.saturating_sub(self.offset),
-                    None => pending + (orig.len() - at) as u64,
+                let Some(t) = self.total_len else {
+                    // How much follows is only known at the end: count it, report it then.
+                    self.trailing += pending + (orig.len() - at) as u64;
+                    self.carry.clear();
+                    self.carry_pos = 0;
+                    return Ok(());
                 };
                 return Err(DecodeError {
                     offset: self.offset,
                     record: None,
-                    kind: ErrorKind::TrailingData { bytes },
+                    kind: ErrorKind::TrailingData {
+                        bytes: t.saturating_sub(self.offset),
+                    },
                 });
             }
             if pending > 0 {
@@ -338,12 +346,12 @@ impl Decoder {
             }
         }
         if self.done {
-            let pending = (self.carry.len() - self.carry_pos) as u64;
-            if pending > 0 {
+            let bytes = self.trailing + (self.carry.len() - self.carry_pos) as u64;
+            if bytes > 0 {
                 return Err(DecodeError {
                     offset: self.offset,
                     record: None,
-                    kind: ErrorKind::TrailingData { bytes: pending },
+                    kind: ErrorKind::TrailingData { bytes },
                 });
             }
             return Ok(());

@@ -2,6 +2,15 @@
 //!
 //! Everything here is computed from an [`Analysis`]; nothing is estimated. Strings that come
 //! from the dump are plain data fields: front ends escape them when rendering.
+//!
+//! - [`share`]: the shareable report of one or more dumps, as JSON or [`html`] (one
+//!   self-contained page), redacted by [`redact`] unless asked not to.
+//! - [`timeline`]: in-use bytes per dump over time, by class and allocation site.
+
+pub mod html;
+pub mod redact;
+pub mod share;
+pub mod timeline;
 
 use serde::Serialize;
 

@@ -62,6 +62,10 @@ pub enum Request {
         filter: String,
         format: ExportFormat,
     },
+    /// The shareable report (`report::share`) of the open dump and the compared ones, as one
+    /// self-contained HTML file sent back as a Blob. Redacted with `key` (64 hex digits; the
+    /// UI keeps it in localStorage, the worker has no storage).
+    Report { key: String },
 }
 
 /// The tables the worker can page through.
@@ -160,6 +164,10 @@ pub enum Response {
     Export {
         file_name: String,
         rows: u64,
+    },
+    /// The report travels as the Blob beside the message.
+    Report {
+        file_name: String,
     },
     /// A request could not be answered (e.g. no object at an address).
     Error {

@@ -14,6 +14,8 @@ use crate::format::{read_word, DecodeError};
 use crate::heap::{flags, BuildPhase, Csr, Heap, ObjectId};
 use crate::load::Loader;
 use crate::report;
+use crate::report::redact::ReportKey;
+use crate::report::share;
 use crate::web::export;
 use crate::web::leaks::{ClassTable, Leaks};
 use crate::web::protocol::*;
@@ -353,7 +355,8 @@ impl Session {
             Request::Load { .. }
             | Request::LoadUrl { .. }
             | Request::LoadCompare { .. }
-            | Request::Export { .. } => err("not a query"),
+            | Request::Export { .. }
+            | Request::Report { .. } => err("not a query"),
         }
     }
 
@@ -862,6 +865,25 @@ impl Session {
             paths,
             excluded: ex.iter().map(|&x| self.obj_row(x)).collect(),
         })
+    }
+
+    /// The shareable report of the open dump and the compared ones (`report::share`, the
+    /// CLI's `dumpscope report`), redacted with `key`.
+    pub fn report(&self, key: &ReportKey) -> share::Report {
+        let dumps: Vec<(&str, &Analysis, &Classes)> = self
+            .compare_order()
+            .into_iter()
+            .map(|o| match o {
+                None => (self.name.as_str(), &self.a, &self.classes.classes),
+                Some(i) => {
+                    let b = &self.baselines[i];
+                    (b.name.as_str(), &b.a, &b.classes)
+                }
+            })
+            .collect();
+        let mut opts = share::Options::new(Some(key.clone()));
+        opts.generator = format!("dumpscope {} (web)", env!("CARGO_PKG_VERSION"));
+        share::report(&dumps, &opts)
     }
 
     /// A whole table as CSV or JSON text, with its row count.
@@ -1406,5 +1428,30 @@ mod tests {
             ),
             Response::Error { .. }
         ));
+    }
+
+    #[test]
+    fn the_report_is_the_cli_report_of_the_compared_dumps() {
+        let key = ReportKey::from_bytes([3; 32]);
+        let dumps: Vec<Vec<u8>> = (1..=3)
+            .map(|i| fixture(&format!("growth-go1.27-{i}.dump")))
+            .collect();
+        let mut s = open(&dumps[2]);
+        let one = s.report(&key);
+        assert!(one.redacted && one.growth.is_none() && one.timeline.is_none());
+        for i in [0, 1] {
+            let (a, _, _) = load(&SliceSource(&dumps[i]), &|| 0.0, &mut |_| {}).unwrap();
+            s.add_baseline(format!("growth-{}.dump", i + 1), a);
+        }
+        let r = s.report(&key);
+        let t = r.timeline.as_ref().expect("a timeline of three dumps");
+        assert_eq!(t.dumps.len(), 3);
+        assert_eq!(r.dumps[r.focus].name, "test.dump");
+        let flagged: Vec<&str> = t.flagged_classes().map(|c| c.name.as_str()).collect();
+        assert_eq!(flagged, vec!["main.newRecord (main.go:51)"]);
+        let html = report::html::render(&r);
+        assert!(html.contains("data-testid=\"timeline-chart\""));
+        let addr = format!("0x{:x}", s.a.heap.objects.value_addr(0));
+        assert!(!html.contains(&addr), "{addr}");
     }
 }

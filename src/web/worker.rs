@@ -11,6 +11,7 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
 
+use crate::report::redact::ReportKey;
 use crate::web::protocol::*;
 use crate::web::session::{self, ByteSource, Session};
 use crate::web::wire;
@@ -180,6 +181,25 @@ fn handle(env: RequestEnvelope, blob: Option<Blob>) {
                 Err(message) => post(id, Response::Error { message }, None),
             }
         }
+        Request::Report { key } => {
+            let result = STATE.with(|s| {
+                let s = s.borrow();
+                let key = ReportKey::parse(&key)?;
+                let session = s.session.as_ref().ok_or("no dump is loaded")?;
+                let base = s
+                    .file_name
+                    .trim_end_matches(".dump")
+                    .replace(['/', '\\'], "_");
+                let html = crate::report::html::render(&session.report(&key));
+                Ok::<_, String>((format!("{base}-report.html"), html))
+            });
+            match result
+                .and_then(|(file_name, html)| text_blob(&html, "text/html").map(|b| (file_name, b)))
+            {
+                Ok((file_name, b)) => post(id, Response::Report { file_name }, Some(&b)),
+                Err(message) => post(id, Response::Error { message }, None),
+            }
+        }
         req => {
             let resp = STATE.with(|s| {
                 let mut s = s.borrow_mut();
@@ -196,6 +216,14 @@ fn handle(env: RequestEnvelope, blob: Option<Blob>) {
             post(id, resp, None);
         }
     }
+}
+
+/// Text as a Blob of type `mime`.
+fn text_blob(text: &str, mime: &str) -> Result<Blob, String> {
+    let parts = Array::of1(&JsValue::from_str(text));
+    let opts = BlobPropertyBag::new();
+    opts.set_type(mime);
+    Blob::new_with_str_sequence_and_options(&parts, &opts).map_err(js_message)
 }
 
 async fn fetch_blob(url: &str) -> Result<Blob, String> {

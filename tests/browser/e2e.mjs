@@ -563,6 +563,116 @@ await check('no uncaught errors in the page', async () => {
   assert(real.length === 0, real.join('\n'));
 });
 
+// ---------------------------------------------------------------- shareable reports
+// `dumpscope report` of every fixture (and of the growth series, with its timeline) opens
+// from disk with the network off: no console error, no request but the file itself.
+await check('reports: each fixture report opens offline from file://, no errors, no requests', async () => {
+  const dir = path.join(OUT, 'reports');
+  fs.mkdirSync(dir, { recursive: true });
+  const b = spawnSync('cargo', ['build', '--release', '--bin', 'dumpscope'], { cwd: ROOT, stdio: 'inherit' });
+  if (b.status !== 0) throw new Error('cargo build --release --bin dumpscope failed');
+  // A key of the test's own, never the user's ~/.config/dumpscope/report.key.
+  const key = path.join(dir, 'e2e.key');
+  const jobs = fs
+    .readdirSync(FIXTURES)
+    .filter((f) => f.endsWith('.dump'))
+    .sort()
+    .map((f) => ({ out: f.replace(/\.dump$/, '.html'), dumps: [path.join(FIXTURES, f)] }));
+  const series = [1, 2, 3].map((i) => path.join(FIXTURES, `growth-go1.27-${i}.dump`));
+  jobs.push({ out: 'growth-go1.27-series.html', dumps: series });
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 }, offline: true });
+  const seen = [];
+  const errors = [];
+  ctx.on('request', (r) => seen.push(r.url()));
+  try {
+    for (const job of jobs) {
+      const file = path.join(dir, job.out);
+      const r = spawnSync(CLI, ['report', ...job.dumps, '--key-file', key, '-o', file], { cwd: ROOT, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`dumpscope report ${job.dumps.join(' ')}: ${r.stderr}`);
+      const url = 'file://' + file;
+      const p = await ctx.newPage();
+      p.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') errors.push(`${job.out}: ${m.text()}`);
+      });
+      p.on('pageerror', (e) => errors.push(`${job.out}: ${e}`));
+      p.on('dialog', (d) => {
+        errors.push(`${job.out}: a dialog opened: ${d.message()}`);
+        d.dismiss().catch(() => {});
+      });
+      seen.length = 0;
+      await p.goto(url, { waitUntil: 'load' });
+      const away = seen.filter((u) => u !== url);
+      assert(away.length === 0, `${job.out} made requests: ${away.join(', ')}`);
+      const last = cli('summary', '--json', job.dumps[job.dumps.length - 1]);
+      const shown = Number((await p.innerText(T('total-objects'))).replace(/[^0-9]/g, ''));
+      assertEq(shown, last.objects, `${job.out}: objects`);
+      assert(await p.$(T('redaction-banner')), `${job.out}: no redaction banner`);
+      const text = await p.innerText('body');
+      assert(!text.includes('SECRET-TOKEN'), `${job.out}: holds the planted secret`);
+      assert(!/(^|[^+])0x[0-9a-f]{5,}/.test(text), `${job.out}: holds an address`);
+      if (job.out === 'leaky-go1.27.html') {
+        assert((await p.$$(T('finding'))).length >= 4, 'leaky: findings');
+        await p.screenshot({ path: path.join(SCREENS, 'report.png') });
+      }
+      if (job.dumps.length > 1) {
+        await p.waitForSelector(`${T('timeline-chart')} polyline`);
+        const flagged = await p.$$eval(`${T('timeline-classes')} tr.flag td.cls`, (t) => t.map((x) => x.textContent));
+        assert(flagged.length === 1 && flagged[0].startsWith('main.newRecord'), `flagged classes: ${flagged}`);
+        await p.locator('#timeline').screenshot({ path: path.join(SCREENS, 'report-timeline.png') });
+      }
+      await p.close();
+    }
+  } finally {
+    await ctx.close();
+  }
+  assert(errors.length === 0, errors.join('\n'));
+});
+
+// The web app's "Download report": the worker writes the same redacted report, with the
+// Compare view's dumps (growth and timeline); the Compare view charts the timeline.
+await check('reports: web Download report and the Compare timeline chart', async () => {
+  const firstRequest = requests.length;
+  const firstError = pageErrors.length;
+  const g = (i) => path.join(FIXTURES, `growth-go1.27-${i}.dump`);
+  await openFile(page, origin, g(3));
+  await nav(page, 'compare');
+  for (const i of [1, 2]) {
+    await page.waitForSelector(T('compare-input'), { state: 'attached' });
+    await page.setInputFiles(T('compare-input'), g(i));
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="compare-dumps"] tr').length === n + 1, i + 1);
+  }
+  await page.waitForSelector(`${T('timeline-chart')} polyline`);
+  const lines = await page.$$(T('timeline-line'));
+  assertEq(lines.length, 2, 'timeline lines (heap and the growing class)');
+  const flagged = await page.innerText(T('timeline-flagged'));
+  assert(flagged.includes('main.newRecord (main.go:51)'), `flagged: ${flagged}`);
+  await page.$eval(T('timeline'), (el) => el.scrollIntoView());
+  await shot(page, 'compare-timeline');
+  await nav(page, 'export');
+  const save = async (name) => {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click(T('report-button'))]);
+    const file = path.join(OUT, 'reports', name);
+    await download.saveAs(file);
+    return fs.readFileSync(file, 'utf8');
+  };
+  const html = await save('web-report.html');
+  await page.waitForSelector(T('report-status'));
+  const key = await page.evaluate(() => localStorage.getItem('dumpscope.report-key'));
+  assert(/^[0-9a-f]{64}$/.test(key || ''), `report key in localStorage: ${key}`);
+  assert(html.includes('data-testid="redaction-banner"'), 'redaction banner');
+  assert(html.includes('data-testid="timeline-chart"') && html.includes('grows since #1'), 'timeline in the report');
+  assert(!/(^|[^+])0x[0-9a-f]{5,}/.test(html), 'an address in the web report');
+  assert(!html.includes('<script'), 'a script in the report');
+  // The same key: the same report, pseudonyms included.
+  assertEq(await save('web-report-again.html'), html, 'second download');
+  // The privacy rules of the app hold here too.
+  const away = requests.slice(firstRequest).filter((r) => !r.url.startsWith(origin + '/') && !r.url.startsWith('blob:') && !r.url.startsWith('data:'));
+  assert(away.length === 0, `requests left the origin: ${away.map((r) => r.url).join(', ')}`);
+  assert(requests.slice(firstRequest).every((r) => !r.body || r.body.length === 0), 'a request with a body');
+  const errs = pageErrors.slice(firstError);
+  assert(errs.length === 0, errs.join('\n'));
+});
+
 await browser.close();
 server.close();
 

@@ -164,6 +164,7 @@ pub fn CompareView() -> Html {
                 if let Some(e) = &*error { <p class="err">{ e }</p> }
             </section>
             if let Some(d) = &*diff {
+                <TimelineChart diff={d.clone()} />
                 <section class="panel" data-testid="leak-candidates">
                     <h2>{ format!("Leak candidates: {} objects, {}", fmt::count(d.candidate_objects), fmt::bytes(d.candidate_bytes)) }</h2>
                     <p class="muted">{ if d.dumps.len() >= 3 {
@@ -233,5 +234,111 @@ pub fn CompareView() -> Html {
                 </section>
             }
         </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct ChartProps {
+    diff: DiffView,
+}
+
+/// In-use bytes per dump, in time order: the whole heap and the classes that grew in every
+/// dump (`report::timeline`'s flag; with none flagged, the three that grew the most).
+#[function_component]
+fn TimelineChart(p: &ChartProps) -> Html {
+    use crate::report::timeline::growing_since;
+    let d = &p.diff;
+    let n = d.dumps.len();
+    let flagged: Vec<&GrowthRow> = d
+        .classes
+        .iter()
+        .filter(|g| growing_since(&g.bytes).is_some())
+        .collect();
+    let mut lines: Vec<(String, Vec<u64>)> = vec![(
+        "heap in use (all objects)".into(),
+        d.dumps.iter().map(|x| x.bytes).collect(),
+    )];
+    let shown: Vec<&GrowthRow> = if flagged.is_empty() {
+        d.classes
+            .iter()
+            .filter(|g| g.bytes.last() > g.bytes.first())
+            .take(3)
+            .collect()
+    } else {
+        flagged.iter().copied().take(5).collect()
+    };
+    lines.extend(shown.iter().map(|g| (g.class.clone(), g.bytes.clone())));
+    let (w, h, left, right, top, bottom) = (760.0, 200.0, 70.0, 16.0, 10.0, 26.0);
+    let max = lines
+        .iter()
+        .flat_map(|l| l.1.iter().copied())
+        .max()
+        .unwrap_or(1)
+        .max(1) as f64;
+    let x = move |i: usize| {
+        if n <= 1 {
+            left + (w - left - right) / 2.0
+        } else {
+            left + (w - left - right) * i as f64 / (n - 1) as f64
+        }
+    };
+    let y = move |v: u64| top + (h - top - bottom) * (1.0 - v as f64 / max);
+    let grid = (0..=4).map(|k| {
+        let v = (max * k as f64 / 4.0) as u64;
+        html! {
+            <g>
+                <line class="grid" x1={left.to_string()} x2={(w - right).to_string()}
+                    y1={format!("{:.1}", y(v))} y2={format!("{:.1}", y(v))} />
+                <text x={(left - 6.0).to_string()} y={format!("{:.1}", y(v) + 4.0)} text-anchor="end">{ fmt::bytes(v) }</text>
+            </g>
+        }
+    });
+    let labels = (0..n).map(|i| {
+        let anchor = match i {
+            0 if n > 1 => "start",
+            i if i + 1 == n && n > 1 => "end",
+            _ => "middle",
+        };
+        html! { <text x={format!("{:.1}", x(i))} y={(h - 8.0).to_string()} text-anchor={anchor}>{ format!("#{}", i + 1) }</text> }
+    });
+    let series = lines.iter().enumerate().map(|(k, (name, v))| {
+        let points: Vec<String> = v
+            .iter()
+            .enumerate()
+            .map(|(i, &b)| format!("{:.1},{:.1}", x(i), y(b)))
+            .collect();
+        html! {
+            <g class={format!("line c{k}")} data-testid="timeline-line">
+                <title>{ name }</title>
+                <polyline points={points.join(" ")} />
+                { for v.iter().enumerate().map(|(i, &b)| html! {
+                    <circle cx={format!("{:.1}", x(i))} cy={format!("{:.1}", y(b))} r="3">
+                        <title>{ format!("{name}: {} in dump #{}", fmt::bytes(b), i + 1) }</title>
+                    </circle>
+                }) }
+            </g>
+        }
+    });
+    html! {
+        <section class="panel" data-testid="timeline">
+            <h2>{ "Timeline" }</h2>
+            <p class="muted">{ "In-use bytes in each dump, in time order. A class is flagged when its bytes rose in every dump \
+                over at least three, up to the newest." }</p>
+            <svg class="timeline" viewBox={format!("0 0 {w} {h}")} data-testid="timeline-chart">
+                { for grid }{ for labels }{ for series }
+            </svg>
+            <div class="legend">
+                { for lines.iter().enumerate().map(|(k, (name, _))| html! {
+                    <span class={format!("line c{k}")}><span class="sw"></span><span class="mono">{ name }</span></span>
+                }) }
+            </div>
+            <p data-testid="timeline-flagged">
+                { if flagged.is_empty() {
+                    if n >= 3 { "No class grew in every dump.".to_string() } else { "Growth is flagged from three dumps on.".to_string() }
+                } else {
+                    format!("Growing in every dump: {}", flagged.iter().map(|g| g.class.as_str()).collect::<Vec<_>>().join(", "))
+                } }
+            </p>
+        </section>
     }
 }

@@ -213,6 +213,95 @@ pub fn ExportView() -> Html {
                 },
                 Some(Err(e)) => html! { <p class="err">{ e }</p> },
             } }
+            <ReportPanel />
         </div>
+    }
+}
+
+/// localStorage item holding this browser's report key (64 hex digits).
+const REPORT_KEY_ITEM: &str = "dumpscope.report-key";
+
+/// The key behind a report's address pseudonyms: kept in localStorage (made on first use
+/// from `crypto.getRandomValues`) so reports from this browser share pseudonyms. Without
+/// storage a key for this report only. The flag says whether the key was stored.
+fn report_key() -> Result<(String, bool), String> {
+    let w = web_sys::window().ok_or("no window")?;
+    let storage = w.local_storage().ok().flatten();
+    if let Some(k) = storage
+        .as_ref()
+        .and_then(|s| s.get_item(REPORT_KEY_ITEM).ok().flatten())
+    {
+        if crate::report::redact::ReportKey::parse(&k).is_ok() {
+            return Ok((k, true));
+        }
+    }
+    let mut bytes = [0u8; 32];
+    w.crypto()
+        .and_then(|c| c.get_random_values_with_u8_array(&mut bytes))
+        .map_err(|_| "this browser offers no crypto.getRandomValues")?;
+    let k = crate::report::redact::ReportKey::from_bytes(bytes).to_hex();
+    let stored = storage.is_some_and(|s| s.set_item(REPORT_KEY_ITEM, &k).is_ok());
+    Ok((k, stored))
+}
+
+/// "Download report": the worker builds the same redacted HTML report as `dumpscope report`
+/// (with the compared dumps, if any) and sends it back as a Blob.
+#[function_component]
+fn ReportPanel() -> Html {
+    let app = use_context::<AppCtx>().expect("AppCtx");
+    let busy = use_state(|| false);
+    let status = use_state(|| None::<Result<(String, String, bool), String>>);
+    let onclick = {
+        let (busy, status) = (busy.clone(), status.clone());
+        let bridge = app.bridge.clone();
+        Callback::from(move |_: MouseEvent| {
+            let (key, stored) = match report_key() {
+                Ok(k) => k,
+                Err(e) => return status.set(Some(Err(e))),
+            };
+            busy.set(true);
+            let (busy, status) = (busy.clone(), status.clone());
+            bridge.request(
+                Request::Report { key },
+                None,
+                Callback::from(move |r: Reply| {
+                    busy.set(false);
+                    status.set(Some(match (r.resp, r.blob) {
+                        (Response::Report { file_name }, Some(blob)) => {
+                            match save_blob(&blob, &file_name) {
+                                Some(url) => Ok((file_name, url, stored)),
+                                None => Err("the browser refused the download".into()),
+                            }
+                        }
+                        (Response::Error { message }, _) => Err(message),
+                        _ => Err("no report came back".into()),
+                    }));
+                }),
+            );
+        })
+    };
+    html! {
+        <>
+            <h2>{ "Shareable report" }</h2>
+            <p class="muted">{ "One HTML file that opens anywhere without a network: summary and MemStats, classes, \
+                leak suspects with retainer paths, goroutine groups, and growth and timeline of the dumps in Compare. \
+                Redacted: no object contents or strings, addresses replaced by pseudonyms keyed in this browser, \
+                only the main package's file names." }</p>
+            <div class="row">
+                <button data-testid="report-button" disabled={*busy} {onclick}>
+                    { if *busy { "writing the report…" } else { "Download report" } }
+                </button>
+            </div>
+            { match &*status {
+                None => html! {},
+                Some(Ok((name, url, stored))) => html! {
+                    <p data-testid="report-status">{ format!("Saved {name}. ") }
+                        <a href={url.clone()} download={name.clone()}>{ "save again" }</a>
+                        if !stored { <span class="muted">{ " (no localStorage: this report's pseudonyms match no other)" }</span> }
+                    </p>
+                },
+                Some(Err(e)) => html! { <p class="err">{ e }</p> },
+            } }
+        </>
     }
 }
