@@ -6,7 +6,7 @@ BENCH_N ?= 7500000
 # Debian's chromium-driver (installed by .ci/install-tools.sh); wasm-bindgen-test-runner uses it.
 CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: run dist test test-native test-web tools tools-build tools-native fixtures bench
+.PHONY: bench-large run dist test test-native test-web test-capture tools tools-build tools-native fixtures bench
 
 ## The app: install what is missing, build the release site, serve it on 127.0.0.1:8080.
 run: dist
@@ -18,7 +18,7 @@ dist: tools-build
 	touch dist/.nojekyll
 
 ## Every test: formatting, lints (native and wasm), native tests, wasm check, browser tests.
-test: test-native test-web
+test: test-native test-web test-capture
 
 test-native: tools-native
 	cargo fmt --check
@@ -33,6 +33,12 @@ test-web: tools dist
 	cargo test --release --no-default-features --features web --lib web::
 	node tests/browser/e2e.mjs
 	CHROMEDRIVER=$(CHROMEDRIVER) cargo test --no-default-features --features web --target wasm32-unknown-unknown --test web_wasm
+
+## The Go capture package (capture/): go test with Go 1.19 and Go 1.27.3 (installed when missing);
+## its tests check every dump they take with this CLI.
+test-capture:
+	cargo build --release --bin dumpscope
+	DUMPSCOPE=$(CURDIR)/target/release/dumpscope bash capture/test.sh
 
 tools-native:
 	bash .ci/install-tools.sh native
@@ -53,3 +59,12 @@ bench: tools-native
 	test -f $(BENCH_DIR)/bench-$(BENCH_N).dump || bash tests/fixtures/bench.sh $(BENCH_N) $(BENCH_DIR)/bench-$(BENCH_N).dump
 	cargo build --release --bin dumpscope
 	./target/release/dumpscope bench $(BENCH_DIR)/bench-$(BENCH_N).dump
+
+## Scale: the go/parser AST heap (Go's source tree, ~14.7 M objects) and the 10 M-object
+## synthetic dump, natively and in headless Chromium, as one table (see docs/benchmarks.md).
+bench-large: dist
+	mkdir -p $(BENCH_DIR)
+	test -f $(BENCH_DIR)/astheap.dump || bash tests/fixtures/astheap.sh $(BENCH_DIR)/astheap.dump
+	test -f $(BENCH_DIR)/bench-$(BENCH_N).dump || bash tests/fixtures/bench.sh $(BENCH_N) $(BENCH_DIR)/bench-$(BENCH_N).dump
+	cargo build --release --bin dumpscope
+	node tests/browser/bench-large.mjs $(BENCH_DIR)/astheap.dump $(BENCH_DIR)/bench-$(BENCH_N).dump

@@ -1,0 +1,3 @@
+module dumpscope/capture
+
+go 1.19
