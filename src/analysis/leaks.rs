@@ -19,6 +19,10 @@ use crate::heap::ObjectId;
 
 /// Share of the reachable heap that makes an accumulation.
 pub const ACCUMULATION_SHARE: f64 = 0.10;
+/// Nothing smaller than this is an accumulation, whatever its share of a tiny heap.
+pub const ACCUMULATION_MIN_BYTES: u64 = 64 * 1024;
+/// Unreachable bytes below this (or below 1 % of the dump) are not reported as garbage.
+pub const GARBAGE_MIN_BYTES: u64 = 64 * 1024;
 /// Descend into a child while it holds at least this share of its parent.
 const DROP: f64 = 0.8;
 
@@ -73,7 +77,7 @@ pub fn findings(a: &Analysis, classes: &Classes, groups: &[Group]) -> Findings {
     let counts = a.dominated_counts();
     let children = a.dom.children();
     let root = h.root_node();
-    let threshold = (reachable as f64 * ACCUMULATION_SHARE) as u64;
+    let threshold = ((reachable as f64 * ACCUMULATION_SHARE) as u64).max(ACCUMULATION_MIN_BYTES);
     let mut out = Vec::new();
 
     // Accumulation points.
@@ -196,10 +200,13 @@ pub fn findings(a: &Analysis, classes: &Classes, groups: &[Group]) -> Findings {
         });
     }
 
-    // Garbage still in the dump.
+    // Garbage still in the dump. A handful of small objects is always unreachable from the
+    // dumped roots even right after a GC (each P's current tiny-allocation block and other
+    // blocks the runtime holds from outside the heap, whose roots are not dumped): those are
+    // not a finding.
     let lost = super::lost::lost(a, 1);
-    if lost.objects > 0 {
-        let total = h.total_object_bytes();
+    let total = h.total_object_bytes();
+    if lost.bytes >= GARBAGE_MIN_BYTES.max(total / 100) {
         let mut by_class: Vec<Share> = Vec::new();
         let mut idx = std::collections::HashMap::new();
         for id in 0..h.objects.len() as ObjectId {
@@ -223,8 +230,13 @@ pub fn findings(a: &Analysis, classes: &Classes, groups: &[Group]) -> Findings {
         out.push(Finding {
             kind: "unreachable_garbage",
             title: format!(
-                "{} unreachable objects ({} bytes) are still in the dump: it was taken without a GC first",
-                lost.objects, lost.bytes
+                "{} unreachable objects ({} bytes) are still in the dump: {}",
+                lost.objects,
+                lost.bytes,
+                match h.memstats.as_ref().map(|m| m.num_gc) {
+                    Some(0) => "no GC has run in this process (GC off, or the dump was taken early)",
+                    _ => "it was taken without runtime.GC() first, so garbage since the last GC is included",
+                }
             ),
             retained_bytes: lost.bytes,
             share: share(lost.bytes, total),
