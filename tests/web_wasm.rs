@@ -422,7 +422,7 @@ fn the_fixture_loads_with_steady_progress() {
             p.windows(2).all(|w| w[0].fraction <= w[1].fraction),
             "progress went backwards: {p:?}"
         );
-        for phase in ["decode", "build graph", "dominators", "shortest paths"] {
+        for phase in ["decode", "build graph", "dominators", "retained sizes"] {
             assert!(p.iter().any(|x| x.phase == phase), "no {phase} in {p:?}");
         }
         let last = p.last().unwrap();

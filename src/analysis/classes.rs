@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use super::dominators::NONE;
 use super::naming::{self, NameSource};
 use super::Analysis;
+use crate::heap::hash::FastMap;
 use crate::heap::{flags, ObjectId};
 
 /// Index into [`Classes::classes`].
@@ -51,7 +52,7 @@ impl Classes {
     pub fn compute(a: &Analysis) -> Classes {
         let heap = &a.heap;
         let n = heap.objects.len();
-        let mut keys: HashMap<Key, ClassId> = HashMap::new();
+        let mut keys: FastMap<Key, ClassId> = FastMap::default();
         let mut classes: Vec<Class> = Vec::new();
         let mut of = vec![0 as ClassId; n];
 
@@ -73,7 +74,7 @@ impl Classes {
             |i: usize| -> Option<u32> { bucket_site[heap.alloc_samples[i].1 as usize] };
 
         // Which site each shape maps to, when all its sampled objects agree (None: ambiguous).
-        let mut shape_site: HashMap<(u64, u32), Option<u32>> = HashMap::new();
+        let mut shape_site: FastMap<(u64, u32), Option<u32>> = FastMap::default();
         for (i, &(id, _)) in heap.alloc_samples.iter().enumerate() {
             if let Some(site) = sample_site(i) {
                 let k = (
@@ -87,19 +88,32 @@ impl Classes {
             }
         }
 
-        // Alloc samples are sorted by object: walk them alongside the objects.
-        let mut next_sample = 0usize;
+        // Alloc samples and type hints are sorted by object: walk them alongside the objects.
+        let (headers, ifaces) = (&heap.header_types, &heap.iface_types);
+        let (mut next_sample, mut next_header, mut next_iface) = (0usize, 0usize, 0usize);
+        let mut last: Option<(Key, ClassId)> = None;
         for id in 0..n as ObjectId {
             let i = id as usize;
             while next_sample < heap.alloc_samples.len() && heap.alloc_samples[next_sample].0 < id {
                 next_sample += 1;
             }
+            while next_header < headers.len() && headers[next_header].0 < id {
+                next_header += 1;
+            }
+            while next_iface < ifaces.len() && ifaces[next_iface].0 < id {
+                next_iface += 1;
+            }
+            let typed = match (headers.get(next_header), ifaces.get(next_iface)) {
+                (Some(&(o, t)), _) if o == id => Some((t, NameSource::MallocHeader)),
+                (_, Some(&(o, t))) if o == id => Some((t, NameSource::Interface)),
+                _ => None,
+            };
             let sampled = heap
                 .alloc_samples
                 .get(next_sample)
                 .filter(|s| s.0 == id)
                 .and_then(|_| sample_site(next_sample));
-            let (key, source) = if let Some((t, src)) = naming::type_evidence(heap, id) {
+            let (key, source) = if let Some((t, src)) = typed {
                 (Key::Type(t), src)
             } else if let Some(site) = sampled {
                 (Key::Site(site), NameSource::AllocSite)
@@ -118,8 +132,13 @@ impl Classes {
                     NameSource::Shape,
                 )
             };
+            // Neighbours in a span usually share a class: skip the map lookup then.
             let next = classes.len() as ClassId;
-            let c = *keys.entry(key).or_insert(next);
+            let c = match last {
+                Some((k, c)) if k == key => c,
+                _ => *keys.entry(key).or_insert(next),
+            };
+            last = Some((key, c));
             if c == next {
                 let name = match key {
                     Key::Type(t) => naming::type_label(heap, t),

@@ -1,6 +1,6 @@
 //! Graph analyses over the heap model. [`Analysis`] runs the ones every view needs once:
-//! reachability (through the dominator tree), retained sizes, and a breadth-first
-//! shortest-path tree from the roots for retainer paths.
+//! reachability (through the dominator tree) and retained sizes; the breadth-first
+//! shortest-path tree for retainer paths is built on the first retainer query.
 
 pub mod classes;
 pub mod diff;
@@ -19,7 +19,6 @@ use dominators::DominatorTree;
 pub enum AnalysisPhase {
     Dominators,
     RetainedSizes,
-    ShortestPaths,
 }
 
 /// A heap with its core analyses.
@@ -29,8 +28,9 @@ pub struct Analysis {
     /// Retained bytes per node; the last entry (the root node) is the reachable total.
     pub retained: Vec<u64>,
     /// Breadth-first parent of each object on a shortest path from the root node
-    /// (`dominators::NONE` when unreachable).
-    pub bfs_parent: Vec<u32>,
+    /// (`dominators::NONE` when unreachable), computed on the first retainer query: it costs
+    /// 4 B per object, and most runs never ask.
+    bfs_parent: std::cell::OnceCell<Vec<u32>>,
 }
 
 impl Analysis {
@@ -55,14 +55,18 @@ impl Analysis {
         shallow.push(0);
         let retained = dom.retained_sizes(&shallow);
         drop(shallow);
-        progress(AnalysisPhase::ShortestPaths, 0, 1);
-        let bfs_parent = retainers::bfs_tree(&heap, &[]);
         Analysis {
             heap,
             dom,
             retained,
-            bfs_parent,
+            bfs_parent: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The breadth-first shortest-path tree from the roots (see the field).
+    pub fn bfs_parent(&self) -> &[u32] {
+        self.bfs_parent
+            .get_or_init(|| retainers::bfs_tree(&self.heap, &[]))
     }
 
     /// Objects dominated by each node (itself included): retained sizes with every object

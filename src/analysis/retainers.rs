@@ -79,7 +79,7 @@ pub fn retainer_paths(
     }
     let owned;
     let parent: &[u32] = if excluded.is_empty() {
-        &a.bfs_parent
+        a.bfs_parent()
     } else {
         owned = bfs_tree(heap, excluded);
         &owned

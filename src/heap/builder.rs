@@ -7,9 +7,8 @@
 //!
 //! [`finish`]: HeapBuilder::finish
 
-use std::collections::HashMap;
-
 use super::csr::Csr;
+use super::hash::FastMap;
 use super::memstats::MemStats;
 use super::model::*;
 use super::phantom::PhantomRule;
@@ -47,9 +46,9 @@ pub struct HeapBuilder {
     /// (decode index, hash of the whole slot) of text-like pointer-free objects.
     text_hashes: Vec<(u32, u64)>,
     iface_words: Vec<(u64, u64)>,
-    itab_type: HashMap<u64, u64>,
-    type_index: HashMap<u64, u32>,
-    bucket_index: HashMap<u64, u32>,
+    itab_type: FastMap<u64, u64>,
+    type_index: FastMap<u64, u32>,
+    bucket_index: FastMap<u64, u32>,
     raw_samples: Vec<(u64, u32)>,
     words_scratch: Vec<(u64, u64)>,
     /// Lowest and highest itab or type address seen: a cheap filter before hash lookups.

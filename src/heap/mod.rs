@@ -3,6 +3,7 @@
 
 mod builder;
 pub mod csr;
+pub mod hash;
 mod memstats;
 mod model;
 mod phantom;

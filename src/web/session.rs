@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use crate::analysis::classes::Classes;
 use crate::analysis::diff;
-use crate::analysis::{Analysis, AnalysisPhase};
+use crate::analysis::{retainers, Analysis, AnalysisPhase};
 use crate::format::{read_word, DecodeError};
 use crate::heap::{flags, BuildPhase, Csr, Heap, ObjectId};
 use crate::load::Loader;
@@ -52,6 +52,8 @@ pub const CONTENTS_FIRST: u32 = 4096;
 pub const CONTENTS_MAX: u32 = 64 << 10;
 /// Largest page answered.
 pub const PAGE_MAX: u32 = 1000;
+/// Objects sent from each end of a longer retainer path (the middle is counted, not sent).
+pub const PATH_END: usize = 100;
 
 /// Share of the progress bar each stage takes (decode is I/O bound and the longest).
 const DECODE_SHARE: f64 = 0.6;
@@ -189,9 +191,8 @@ pub fn load_within(
     let base = DECODE_SHARE + BUILD_SHARE;
     let a = Analysis::with_progress(heap, &mut |phase, done, t| {
         let (name, lo, hi) = match phase {
-            AnalysisPhase::Dominators => ("dominators", 0.0, 0.8),
-            AnalysisPhase::RetainedSizes => ("retained sizes", 0.8, 0.9),
-            AnalysisPhase::ShortestPaths => ("shortest paths", 0.9, 1.0),
+            AnalysisPhase::Dominators => ("dominators", 0.0, 0.85),
+            AnalysisPhase::RetainedSizes => ("retained sizes", 0.85, 1.0),
         };
         let f = lo + (hi - lo) * (done as f64 / t.max(1) as f64);
         report(progress(name, base + (1.0 - base) * f, offset, objects));
@@ -840,28 +841,36 @@ impl Session {
                 Err(e) => return err(e),
             }
         }
-        let r = report::retainers(
-            &self.a,
-            report::Names::Classes(&self.classes.classes),
-            id,
-            max_paths.clamp(1, 100) as usize,
-            &ex,
-        );
         let root_view = |r: report::RootRow| RootView {
             kind: r.kind.to_string(),
             label: r.label,
         };
-        let paths = r
-            .paths
-            .into_iter()
-            .map(|p| PathView {
-                roots: p.roots.into_iter().map(root_view).collect(),
-                objects: p.objects.iter().map(|o| self.obj_row(o.id)).collect(),
-            })
-            .collect();
+        // A path can be a million objects long (a linked list): only its two ends become
+        // rows, or the answer alone would need hundreds of MB in both wasm instances.
+        let found = retainers::retainer_paths(&self.a, id, max_paths.clamp(1, 100) as usize, &ex);
+        let mut paths = Vec::with_capacity(found.len());
+        for p in found {
+            let n = p.objects.len();
+            let (head, tail) = if n > 2 * PATH_END {
+                (PATH_END, PATH_END)
+            } else {
+                (n, 0)
+            };
+            let roots = report::roots_of(self.heap(), p.objects[0], 3);
+            paths.push(PathView {
+                roots: roots.into_iter().map(root_view).collect(),
+                objects: (p.objects[..head].iter().chain(&p.objects[n - tail..]))
+                    .map(|&o| self.obj_row(o))
+                    .collect(),
+                elided: (n - head - tail) as u64,
+            });
+        }
         Response::Retainers(RetainersView {
             target: self.obj_row(id),
-            roots: r.roots.into_iter().map(root_view).collect(),
+            roots: report::roots_of(self.heap(), id, 10)
+                .into_iter()
+                .map(root_view)
+                .collect(),
             paths,
             excluded: ex.iter().map(|&x| self.obj_row(x)).collect(),
         })
