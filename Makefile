@@ -6,7 +6,7 @@ BENCH_N ?= 7500000
 # Debian's chromium-driver (installed by .ci/install-tools.sh); wasm-bindgen-test-runner uses it.
 CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: bench-large run dist test test-native test-web test-capture tools tools-build tools-native fixtures bench
+.PHONY: bench-large extremes fuzz run dist test test-native test-web test-capture tools tools-build tools-native fixtures bench
 
 ## The app: install what is missing, build the release site, serve it on 127.0.0.1:8080.
 run: dist
@@ -68,3 +68,17 @@ bench-large: dist
 	test -f $(BENCH_DIR)/bench-$(BENCH_N).dump || bash tests/fixtures/bench.sh $(BENCH_N) $(BENCH_DIR)/bench-$(BENCH_N).dump
 	cargo build --release --bin dumpscope
 	node tests/browser/bench-large.mjs $(BENCH_DIR)/astheap.dump $(BENCH_DIR)/bench-$(BENCH_N).dump
+
+## Graph extremes for tests/robustness.rs and the browser test (also written on demand by them).
+EXTREMES := deeplist manygoroutines lostcycle widefan
+extremes:
+	mkdir -p tests/out/extremes
+	for p in $(EXTREMES); do test -f tests/out/extremes/$$p-go1.27.dump || bash tests/fixtures/regen.sh --programs $$p --versions 1.27 --out tests/out/extremes || exit 1; done
+
+## Fuzzing (cargo-fuzz on nightly): seed corpora, then each target for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= decode chunked analysis graph session
+fuzz:
+	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
+	cd fuzz && cargo run --release --example seeds -- seeds
+	cd fuzz && for t in $(FUZZ_TARGETS); do mkdir -p corpus/$$t && cargo +nightly fuzz run -s none $$t corpus/$$t seeds/$$t -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536 || exit 1; done

@@ -328,9 +328,6 @@ impl Decoder {
                 },
             });
         }
-        if self.done {
-            return Ok(());
-        }
         // Whatever is pending is parsed once more knowing where the input ends: complete
         // records (deferred by the doubling rule) go out, and an over-long length becomes a
         // precise error instead of a generic truncation.

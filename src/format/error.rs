@@ -108,9 +108,13 @@ impl fmt::Display for ErrorKind {
                 }
                 Ok(())
             }
+            ErrorKind::ShortHeader { len: 0 } => write!(
+                f,
+                "not a Go heap dump: the input is empty; expected the 16-byte header \"go1.7 heap dump\\n\""
+            ),
             ErrorKind::ShortHeader { len } => write!(
                 f,
-                "not a Go heap dump: the input is {len} bytes, shorter than the 16-byte header"
+                "not a Go heap dump: the input is {len} bytes, shorter than the 16-byte header \"go1.7 heap dump\\n\""
             ),
             ErrorKind::UnknownTag(t) => {
                 write!(f, "unknown record tag {t} (valid tags are 0 to 17)")
@@ -192,7 +196,11 @@ pub(crate) fn sniff(head: &[u8]) -> Option<&'static str> {
         Some("a Java hprof heap dump")
     } else if head.starts_with(b"%PDF") {
         Some("a PDF document")
-    } else if head.first() == Some(&0x0a) || head.starts_with(b"\x08") {
+    } else if head.first() == Some(&0x0a)
+        || head.starts_with(b"\x08")
+        // Go's own encoder writes period_type (field 11, a message) first.
+        || (head.first() == Some(&0x5a) && head.get(2) == Some(&0x08))
+    {
         Some("a protobuf, perhaps an uncompressed pprof profile")
     } else if !head.is_empty()
         && head

@@ -339,19 +339,33 @@ pub(crate) fn parse_record(
             let size = c.uv()?;
             let at = c.pos;
             let count = c.uv()?;
-            // Each frame takes at least 3 bytes (two empty strings and a line).
-            let cap = remaining.map(|r| r.saturating_sub(c.pos as u64) / 3);
-            if cap.is_some_and(|cap| count > cap) || count > u64::from(u32::MAX) {
-                return Err(Fail::Bad {
-                    kind: ErrorKind::TooManyFrames { declared: count },
-                    at,
-                });
+            let too_many = || Fail::Bad {
+                kind: ErrorKind::TooManyFrames { declared: count },
+                at,
+            };
+            if count > u64::from(u32::MAX) {
+                return Err(too_many());
             }
+            // Each frame takes at least 3 bytes (two empty strings and a line). A count the
+            // rest of the input cannot hold is reported where the input runs out, after the
+            // frames that are there: a problem inside them comes first, as it must when the
+            // input's length is unknown and the frames arrive a chunk at a time.
+            let cap = remaining.map(|r| r.saturating_sub(c.pos as u64) / 3);
+            let whole = remaining.is_some_and(|r| data.len() as u64 >= r);
             let start = c.pos;
             for _ in 0..count {
-                c.bytes()?;
-                c.bytes()?;
-                c.uv()?;
+                let frame = (|| {
+                    c.bytes()?;
+                    c.bytes()?;
+                    c.uv()
+                })();
+                match frame {
+                    Ok(_) => {}
+                    Err(Fail::Incomplete { .. }) if whole && cap.is_some_and(|cap| count > cap) => {
+                        return Err(too_many())
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             let frames = MemProfFrames {
                 raw: &data[start..c.pos],

@@ -83,7 +83,8 @@ impl MemStats {
         let n = self.num_gc.min(256) as usize;
         (0..n)
             .map(|k| {
-                let i = (self.num_gc as usize + 256 - n + k) % 256;
+                // Modulo first: NumGC comes from the file and may be near 2^64.
+                let i = ((self.num_gc % 256) as usize + 256 - n + k) % 256;
                 self.pause_ns[i]
             })
             .collect()

@@ -464,8 +464,12 @@ pub struct Contents {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct PathView {
     pub roots: Vec<RootView>,
-    /// From the root-held object down to the target.
+    /// From the root-held object down to the target; with `elided`, the first and last
+    /// halves of the path.
     pub objects: Vec<ObjRow>,
+    /// Objects left out between the two halves of `objects` (a very long path).
+    #[serde(default)]
+    pub elided: u64,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]

@@ -105,10 +105,20 @@ pub fn RetainersPanel(props: &RetainersProps) -> Html {
     let t = &v.target;
     let paths = v.paths.iter().enumerate().map(|(i, p)| {
         let n = p.objects.len();
+        // A long path comes as its two ends; the gap sits between them.
+        let gap = (p.elided > 0).then_some(n / 2);
+        let total = n as u64 + p.elided;
         let chain = p.objects.iter().enumerate().map(|(k, o)| {
             let is_target = k + 1 == n;
             let indent = ((k.min(30)) * 14).to_string();
+            let elision = (gap == Some(k)).then(|| html! {
+                <li class="hop muted" data-testid="path-gap">
+                    { format!("… {} more objects …", fmt::count(p.elided)) }
+                </li>
+            });
             html! {
+                <>
+                { for elision }
                 <li class={classes!("hop", is_target.then_some("target"))}>
                     <svg class="spacer" width={indent} height="1"></svg>
                     <span class="arrow">{ if k == 0 { "●" } else { "↳" } }</span>
@@ -120,11 +130,12 @@ pub fn RetainersPanel(props: &RetainersProps) -> Html {
                             title="find paths that do not go through this object">{ "ignore" }</button>
                     }
                 </li>
+                </>
             }
         });
         html! {
             <div class="path" data-testid="retainer-path">
-                <div class="path-head">{ format!("Path {} · {} object{}", i + 1, n, if n == 1 { "" } else { "s" }) }</div>
+                <div class="path-head">{ format!("Path {} · {} object{}", i + 1, total, if total == 1 { "" } else { "s" }) }</div>
                 <ul class="roots">
                     { for p.roots.iter().map(|r| html! {
                         <li data-testid="root-label"><span class="badge">{ &r.kind }</span>{ " " }<span class="mono">{ &r.label }</span></li>
