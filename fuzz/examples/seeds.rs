@@ -64,7 +64,7 @@ fn goroutine(w: &mut DumpWriter, id: u64, reason: &str) {
 
 fn written() -> Vec<Vec<u8>> {
     let mut out = Vec::new();
-    let base = 0xc000_0000_00u64;
+    let base = 0xc0_0000_0000u64;
 
     // A list of 40 nodes held by a global, a diamond, a cycle held by a frame.
     let mut w = DumpWriter::new(8, base, base + 0x10000);
