@@ -75,10 +75,13 @@ extremes:
 	mkdir -p tests/out/extremes
 	for p in $(EXTREMES); do test -f tests/out/extremes/$$p-go1.27.dump || bash tests/fixtures/regen.sh --programs $$p --versions 1.27 --out tests/out/extremes || exit 1; done
 
-## Fuzzing (cargo-fuzz on nightly): seed corpora, then each target for FUZZ_SECONDS.
+## Fuzzing (cargo-fuzz on nightly): seed corpora, then each target for FUZZ_SECONDS, or for
+## FUZZ_RUNS executions when that is set (`make fuzz FUZZ_RUNS=10000000`).
 FUZZ_SECONDS ?= 60
+FUZZ_RUNS ?=
+FUZZ_LIMIT = $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS),-max_total_time=$(FUZZ_SECONDS))
 FUZZ_TARGETS ?= decode chunked analysis graph session
 fuzz:
 	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
 	cd fuzz && cargo run --release --example seeds -- seeds
-	cd fuzz && for t in $(FUZZ_TARGETS); do mkdir -p corpus/$$t && cargo +nightly fuzz run -s none $$t corpus/$$t seeds/$$t -- -max_total_time=$(FUZZ_SECONDS) -max_len=65536 || exit 1; done
+	cd fuzz && for t in $(FUZZ_TARGETS); do mkdir -p corpus/$$t && cargo +nightly fuzz run -s none $$t corpus/$$t seeds/$$t -- $(FUZZ_LIMIT) -max_len=65536 -timeout=10 -rss_limit_mb=2048 || exit 1; done

@@ -544,7 +544,7 @@ fn million_deep_list() {
 
     // The head retains the whole list.
     assert_eq!(a.retained[head as usize], n * size);
-    assert_eq!(a.dominated_counts()[head as usize], n);
+    assert_eq!(u64::from(a.dominated_counts()[head as usize]), n);
     assert_eq!(
         a.idom(head),
         Some(h.root_node()),
@@ -678,7 +678,7 @@ fn object_with_hundred_thousand_pointers() {
         expect["fan"]["retained_bytes"].as_u64().unwrap()
     );
     assert_eq!(
-        a.dominated_counts()[fan as usize],
+        u64::from(a.dominated_counts()[fan as usize]),
         expect["fan"]["retained_objects"].as_u64().unwrap()
     );
     for &leaf in leaves.iter().step_by(9_973) {

@@ -495,7 +495,11 @@ pub fn check_core(a: &Analysis) {
     assert_eq!(a.reachable_bytes(), reachable_bytes, "reachable bytes");
     assert_eq!(a.retained[root as usize], reachable_bytes, "root retained");
     let counts = a.dominated_counts();
-    assert_eq!(counts[root as usize], reachable_objects, "root dominates");
+    assert_eq!(
+        u64::from(counts[root as usize]),
+        reachable_objects,
+        "root dominates"
+    );
 
     if n < ORACLE_MAX_NODES {
         let want = naive_idoms(&heap.succ, root);

@@ -165,30 +165,32 @@ impl Classes {
         }
 
         // Retained without double counting: walk the dominator tree keeping, per class, how
-        // many ancestors on the current path belong to it.
-        let children = a.dom.children();
+        // many ancestors on the current path belong to it. The stack holds the path (node,
+        // next child), so it grows with the tree's depth, not its breadth.
+        let children = a.dom_children();
         let root = heap.root_node();
         let mut active = vec![0u32; classes.len()];
-        let mut stack: Vec<(u32, bool)> = vec![(root, false)];
-        while let Some((v, exit)) = stack.pop() {
-            let is_obj = (v as usize) < n;
-            if exit {
-                if is_obj {
+        let mut path: Vec<(u32, u32)> = vec![(root, 0)];
+        while let Some(top) = path.last_mut() {
+            let (v, next) = *top;
+            let kids = children.neighbors(v);
+            if let Some(&w) = kids.get(next as usize) {
+                top.1 += 1;
+                if w == v || a.dom.idom(w) == NONE {
+                    continue;
+                }
+                if (w as usize) < n {
+                    let c = of[w as usize] as usize;
+                    if active[c] == 0 {
+                        classes[c].retained += a.retained[w as usize];
+                    }
+                    active[c] += 1;
+                }
+                path.push((w, 0));
+            } else {
+                path.pop();
+                if (v as usize) < n {
                     active[of[v as usize] as usize] -= 1;
-                }
-                continue;
-            }
-            if is_obj {
-                let c = of[v as usize] as usize;
-                if active[c] == 0 {
-                    classes[c].retained += a.retained[v as usize];
-                }
-                active[c] += 1;
-                stack.push((v, true));
-            }
-            for &w in children.neighbors(v) {
-                if w != v && a.dom.idom(w) != NONE {
-                    stack.push((w, false));
                 }
             }
         }

@@ -264,19 +264,39 @@ impl DominatorTree {
     /// itself); 0 for unreachable nodes. One pass over the preorder in reverse.
     pub fn retained_sizes(&self, shallow: &[u64]) -> Vec<u64> {
         assert_eq!(shallow.len(), self.idom.len(), "one shallow size per node");
-        let mut retained = vec![0u64; self.idom.len()];
+        self.subtree_sums(|v| shallow[v as usize])
+    }
+
+    /// `sums[v]` = sum of `weight(u)` over every `u` dominated by `v` (including `v`); 0 for
+    /// unreachable nodes. Takes the weight as a function so callers need no per-node copy.
+    pub fn subtree_sums(&self, weight: impl Fn(u32) -> u64) -> Vec<u64> {
+        let mut sums = vec![0u64; self.idom.len()];
         // Children come after their idom in preorder, so in reverse every node is complete
         // when it is reached and can be added into its idom.
         for &v in self.preorder.iter().skip(1).rev() {
-            let v = v as usize;
-            let size = retained[v] + shallow[v];
-            retained[v] = size;
-            retained[self.idom[v] as usize] += size;
+            let size = sums[v as usize] + weight(v);
+            sums[v as usize] = size;
+            sums[self.idom[v as usize] as usize] += size;
         }
         if let Some(&root) = self.preorder.first() {
-            retained[root as usize] += shallow[root as usize];
+            sums[root as usize] += weight(root);
         }
-        retained
+        sums
+    }
+
+    /// `counts[v]`: how many nodes `v` dominates, itself included, where `counts(u)` says
+    /// whether `u` is counted (4 B per node, where [`Self::subtree_sums`] needs 8).
+    pub fn subtree_counts(&self, counts: impl Fn(u32) -> bool) -> Vec<u32> {
+        let mut sums = vec![0u32; self.idom.len()];
+        for &v in self.preorder.iter().skip(1).rev() {
+            let size = sums[v as usize] + u32::from(counts(v));
+            sums[v as usize] = size;
+            sums[self.idom[v as usize] as usize] += size;
+        }
+        if let Some(&root) = self.preorder.first() {
+            sums[root as usize] += u32::from(counts(root));
+        }
+        sums
     }
 
     /// The dominator tree as a graph: the children of `v` are the nodes whose immediate

@@ -109,7 +109,7 @@ pub fn groups(a: &Analysis) -> Vec<Group> {
         let Some(g) = g else { continue };
         if a.dom.idom(obj) != NONE {
             groups[g].stack_retained += a.retained[obj as usize];
-            groups[g].stack_retained_objects += counts[obj as usize];
+            groups[g].stack_retained_objects += u64::from(counts[obj as usize]);
         }
     }
     for g in &mut groups {

@@ -75,7 +75,7 @@ pub fn findings(a: &Analysis, classes: &Classes, groups: &[Group]) -> Findings {
     let h = &a.heap;
     let reachable = a.reachable_bytes();
     let counts = a.dominated_counts();
-    let children = a.dom.children();
+    let children = a.dom_children();
     let root = h.root_node();
     let threshold = ((reachable as f64 * ACCUMULATION_SHARE) as u64).max(ACCUMULATION_MIN_BYTES);
     let mut out = Vec::new();
@@ -106,7 +106,7 @@ pub fn findings(a: &Analysis, classes: &Classes, groups: &[Group]) -> Findings {
         points.push(cur);
     }
     for &p in &points {
-        let (cls, sites) = holdings(a, classes, &children, p);
+        let (cls, sites) = holdings(a, classes, children, p);
         let name = &classes.classes[classes.of[p as usize] as usize].name;
         let held = cls
             .first()
@@ -121,7 +121,7 @@ pub fn findings(a: &Analysis, classes: &Classes, groups: &[Group]) -> Findings {
             ),
             retained_bytes: a.retained[p as usize],
             share: share(a.retained[p as usize], reachable),
-            objects: counts[p as usize],
+            objects: u64::from(counts[p as usize]),
             goroutines: 0,
             evidence: Evidence {
                 classes: cls,
@@ -289,22 +289,30 @@ pub fn findings(a: &Analysis, classes: &Classes, groups: &[Group]) -> Findings {
 /// interning (or `unique.Make`) would save. Go-specific: strings are immutable and often
 /// rebuilt per request (headers, keys, JSON field values).
 fn duplicate_strings(a: &Analysis, classes: &Classes, reachable: u64) -> Option<Finding> {
-    use std::collections::HashMap;
     let h = &a.heap;
-    let mut groups: HashMap<(u64, u64), (u64, ObjectId)> = HashMap::new();
-    for &(id, hash) in &h.text_hashes {
-        if a.is_reachable(id) {
-            let e = groups
-                .entry((h.objects.size[id as usize], hash))
-                .or_insert((0, id));
-            e.0 += 1;
+    // Group by sorting indices (4 B per text object) rather than hashing: a map over
+    // millions of strings doubles its way up and in wasm leaves the old tables as holes.
+    let key = |i: u32| {
+        let (id, hash) = h.text_hashes[i as usize];
+        (h.objects.size[id as usize], hash, id)
+    };
+    let mut idx: Vec<u32> = Vec::with_capacity(h.text_hashes.len());
+    idx.extend(
+        (0..h.text_hashes.len() as u32).filter(|&i| a.is_reachable(h.text_hashes[i as usize].0)),
+    );
+    idx.sort_unstable_by_key(|&i| key(i));
+    let mut dup: Vec<(u64, u64, ObjectId)> = Vec::new();
+    for run in idx.chunk_by(|&x, &y| {
+        let (kx, ky) = (key(x), key(y));
+        (kx.0, kx.1) == (ky.0, ky.1)
+    }) {
+        if run.len() >= 2 {
+            let (size, _, ex) = key(run[0]);
+            let n = run.len() as u64;
+            dup.push(((n - 1) * size, n, ex));
         }
     }
-    let mut dup: Vec<(u64, u64, ObjectId)> = groups
-        .into_iter()
-        .filter(|(_, (n, _))| *n >= 2)
-        .map(|((size, _), (n, ex))| ((n - 1) * size, n, ex))
-        .collect();
+    drop(idx);
     let wasted: u64 = dup.iter().map(|d| d.0).sum();
     if wasted < (reachable / 100).max(4096) {
         return None;

@@ -11,7 +11,7 @@ pub mod lost;
 pub mod naming;
 pub mod retainers;
 
-use crate::heap::{Heap, ObjectId};
+use crate::heap::{Csr, Heap, ObjectId};
 use dominators::DominatorTree;
 
 /// Phases reported while an [`Analysis`] is computed.
@@ -31,6 +31,9 @@ pub struct Analysis {
     /// (`dominators::NONE` when unreachable), computed on the first retainer query: it costs
     /// 4 B per object, and most runs never ask.
     bfs_parent: std::cell::OnceCell<Vec<u32>>,
+    /// The dominator tree's children lists (8 B per object), built once for the class
+    /// table, the leak findings and the dominator view.
+    dom_children: std::cell::OnceCell<Csr>,
 }
 
 impl Analysis {
@@ -50,16 +53,14 @@ impl Analysis {
                 progress(AnalysisPhase::Dominators, d, t)
             });
         progress(AnalysisPhase::RetainedSizes, 0, 1);
-        let mut shallow = Vec::with_capacity(heap.objects.len() + 1);
-        shallow.extend_from_slice(&heap.objects.size);
-        shallow.push(0);
-        let retained = dom.retained_sizes(&shallow);
-        drop(shallow);
+        let size = &heap.objects.size;
+        let retained = dom.subtree_sums(|v| size.get(v as usize).copied().unwrap_or(0));
         Analysis {
             heap,
             dom,
             retained,
             bfs_parent: std::cell::OnceCell::new(),
+            dom_children: std::cell::OnceCell::new(),
         }
     }
 
@@ -69,12 +70,16 @@ impl Analysis {
             .get_or_init(|| retainers::bfs_tree(&self.heap, &[]))
     }
 
+    /// The dominator tree's children (see the field).
+    pub fn dom_children(&self) -> &Csr {
+        self.dom_children.get_or_init(|| self.dom.children())
+    }
+
     /// Objects dominated by each node (itself included): retained sizes with every object
     /// weighing 1.
-    pub fn dominated_counts(&self) -> Vec<u64> {
-        let mut ones = vec![1u64; self.heap.objects.len() + 1];
-        ones[self.heap.root_node() as usize] = 0;
-        self.dom.retained_sizes(&ones)
+    pub fn dominated_counts(&self) -> Vec<u32> {
+        let root = self.heap.root_node();
+        self.dom.subtree_counts(|v| v != root)
     }
 
     pub fn is_reachable(&self, id: ObjectId) -> bool {

@@ -182,6 +182,7 @@ impl Decoder {
                     if at == orig.len() {
                         return Ok(());
                     }
+                    self.reserve_carry(pending);
                     let take = (self.need - pending).min((orig.len() - at) as u64) as usize;
                     self.carry.extend_from_slice(&orig[at..at + take]);
                     at += take;
@@ -228,6 +229,26 @@ impl Decoder {
                 }
             }
         }
+    }
+
+    /// Sizes the carry buffer once for a long record (a big map's bucket array, a large
+    /// slice) instead of doubling through it: in wasm every doubling leaves the old buffer
+    /// as a hole in linear memory. The room covers `need` plus half again for the field
+    /// list that follows the contents. Only with a known total length, which has already
+    /// bounded `need` by the bytes the input really has, so a declared length costs nothing
+    /// until its bytes exist.
+    fn reserve_carry(&mut self, pending: u64) {
+        const LONG: u64 = 1 << 20;
+        let Some(total) = self.total_len else {
+            return;
+        };
+        let want = self.need - pending;
+        if self.need < LONG || (self.carry.capacity() - self.carry.len()) as u64 >= want {
+            return;
+        }
+        let left = total.saturating_sub(self.offset + pending);
+        let room = want.saturating_add(self.need / 2).min(left);
+        self.carry.reserve_exact(room as usize);
     }
 
     /// Parses one record at the start of `data`. Returns its length, or None (and sets

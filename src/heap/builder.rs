@@ -50,7 +50,6 @@ pub struct HeapBuilder {
     type_index: FastMap<u64, u32>,
     bucket_index: FastMap<u64, u32>,
     raw_samples: Vec<(u64, u32)>,
-    words_scratch: Vec<(u64, u64)>,
     /// Lowest and highest itab or type address seen: a cheap filter before hash lookups.
     iface_range: (u64, u64),
     heap: Heap,
@@ -90,15 +89,16 @@ impl HeapBuilder {
         v >= self.params.heap_start && v < self.params.heap_end
     }
 
-    /// Pointer words of a byte range: (offset, value) for words inside it.
+    /// Pointer words of a byte range: (offset, value) for words inside it. Borrows only the
+    /// params, so callers can push into the builder's other arrays while iterating.
     fn words<'a>(
-        &'a self,
+        params: &Params,
         contents: &'a [u8],
         fields: &format::FieldList<'a>,
         out_of_range: &'a mut u64,
     ) -> impl Iterator<Item = (u64, u64)> + 'a {
-        let ps = self.params.ptr_size;
-        let be = self.params.big_endian;
+        let ps = params.ptr_size;
+        let be = params.big_endian;
         fields
             .pointer_offsets()
             .filter_map(move |off| match read_word(contents, off, ps, be) {
@@ -112,20 +112,24 @@ impl HeapBuilder {
 
     /// Interface values: the compiler marks only an interface's data word as a pointer, so
     /// the word before each pointer word is checked against the itab and type addresses.
-    /// A hit types the object the data word points at.
-    fn note_ifaces(&mut self, contents: &[u8], words: &[(u64, u64)]) {
-        let ps = u64::from(self.params.ptr_size);
+    /// A hit types the object the data word points at. Walks the field list again rather
+    /// than keeping a copy of the words: a big map's bucket array has millions.
+    fn note_ifaces(&mut self, contents: &[u8], fields: &format::FieldList<'_>) {
         let (lo, hi) = self.iface_range;
-        for &(off, v) in words {
-            if off < ps || !self.in_heap(v) {
+        if lo == 0 && hi == 0 {
+            return;
+        }
+        let ps = self.params.ptr_size;
+        let be = self.params.big_endian;
+        let (heap_start, heap_end) = (self.params.heap_start, self.params.heap_end);
+        for off in fields.pointer_offsets() {
+            let Some(v) = read_word(contents, off, ps, be) else {
+                continue;
+            };
+            if off < u64::from(ps) || v < heap_start || v >= heap_end {
                 continue;
             }
-            let Some(w) = read_word(
-                contents,
-                off - ps,
-                self.params.ptr_size,
-                self.params.big_endian,
-            ) else {
+            let Some(w) = read_word(contents, off - u64::from(ps), ps, be) else {
                 continue;
             };
             if w < lo || w > hi {
@@ -156,20 +160,16 @@ impl HeapBuilder {
         let mut oor = 0u64;
         let mut shape: u32 = 0x811c_9dc5 ^ (o.contents.len() as u32);
         let mut any = false;
-        let mut words = std::mem::take(&mut self.words_scratch);
-        words.clear();
-        words.extend(self.words(o.contents, &o.fields, &mut oor));
-        for &(off, _) in &words {
+        let (heap_start, heap_end) = (self.params.heap_start, self.params.heap_end);
+        for (off, v) in Self::words(&self.params, o.contents, &o.fields, &mut oor) {
             any = true;
             shape = (shape ^ off as u32).wrapping_mul(0x0100_0193);
-        }
-        self.heap.counts.out_of_range_fields += oor;
-        for &(_, v) in &words {
-            if self.in_heap(v) {
+            if v >= heap_start && v < heap_end {
                 self.ptrs.push(v);
             }
         }
-        self.note_ifaces(o.contents, &words);
+        self.heap.counts.out_of_range_fields += oor;
+        self.note_ifaces(o.contents, &o.fields);
         let idx = self.addr.len() as u32;
         let size = o.contents.len() as u64;
         let mut fl = 0u8;
@@ -195,12 +195,12 @@ impl HeapBuilder {
         self.flags.push(fl);
         self.ptr_end
             .push(u32::try_from(self.ptrs.len()).unwrap_or(u32::MAX));
-        self.words_scratch = words;
     }
 
     fn segment_roots(&mut self, s: &format::Segment<'_>, bss: bool) -> Segment {
         let mut oor = 0u64;
-        let words: Vec<(u64, u64)> = self.words(s.contents, &s.fields, &mut oor).collect();
+        let words: Vec<(u64, u64)> =
+            Self::words(&self.params, s.contents, &s.fields, &mut oor).collect();
         self.heap.counts.out_of_range_fields += oor;
         for &(offset, v) in &words {
             if self.in_heap(v) {
@@ -212,7 +212,7 @@ impl HeapBuilder {
                 self.root_values.push((v, kind));
             }
         }
-        self.note_ifaces(s.contents, &words);
+        self.note_ifaces(s.contents, &s.fields);
         Segment {
             addr: s.addr,
             size: s.contents.len() as u64,
@@ -232,7 +232,8 @@ impl HeapBuilder {
         };
         let frame = self.heap.frames.len() as u32;
         let mut oor = 0u64;
-        let words: Vec<(u64, u64)> = self.words(f.contents, &f.fields, &mut oor).collect();
+        let words: Vec<(u64, u64)> =
+            Self::words(&self.params, f.contents, &f.fields, &mut oor).collect();
         self.heap.counts.out_of_range_fields += oor;
         for &(offset, v) in &words {
             if self.in_heap(v) {
@@ -240,7 +241,7 @@ impl HeapBuilder {
                     .push((v, RootKind::Frame { frame, offset }));
             }
         }
-        self.note_ifaces(f.contents, &words);
+        self.note_ifaces(f.contents, &f.fields);
         let func = self.strings.intern(f.name);
         self.heap.frames.push(Frame {
             goroutine: g as u32,
@@ -290,15 +291,12 @@ impl HeapBuilder {
 
         progress(BuildPhase::Sort);
         // Records come span by span, each span in ascending order: a run-detecting stable
-        // sort on direct keys mostly merges runs.
-        let mut keyed: Vec<(u64, u32)> = self
-            .addr
-            .iter()
-            .enumerate()
-            .map(|(i, &a)| (a, i as u32))
-            .collect();
-        keyed.sort_by_key(|k| k.0);
-        let order: Vec<u32> = keyed.into_iter().map(|k| k.1).collect();
+        // sort mostly merges runs. It sorts indices by their address (4 B per object and
+        // 2 B of merge scratch) rather than (address, index) pairs (16 + 8 B), which kept
+        // this transient on the wasm peak.
+        let mut order: Vec<u32> = (0..n_dec as u32).collect();
+        let addr = &self.addr;
+        order.sort_by_key(|&i| addr[i as usize]);
 
         let rule = PhantomRule::choose(
             &heap.params,
@@ -314,7 +312,6 @@ impl HeapBuilder {
         }
         // Which records become objects, in address order. `order` is filtered in place.
         let phantom = rule.phantoms(&self.addr, &self.size, &self.flags, &order);
-        let mut order = order;
         let mut final_id = vec![NONE; n_dec];
         let mut kept = 0usize;
         let mut prev_end = 0u64;
@@ -343,7 +340,9 @@ impl HeapBuilder {
         drop(phantom);
         order.truncate(kept);
         // Gather one column at a time, freeing each decode-order column as soon as it is
-        // copied, so the peak holds one column twice rather than the whole table.
+        // copied, so the peak holds one column twice rather than the whole table. (Permuting
+        // in place would hold none twice, but following the permutation's cycles is a chain
+        // of dependent cache misses: 15x slower.)
         fn gather<T: Copy>(col: Vec<T>, order: &[u32]) -> Vec<T> {
             order.iter().map(|&d| col[d as usize]).collect()
         }
@@ -437,27 +436,33 @@ impl HeapBuilder {
         heap.roots = roots;
 
         // Type hints and samples, mapped to final ids.
-        heap.header_types = self
-            .header_words
-            .iter()
-            .map(|&(d, t)| (final_id[d as usize], t))
+        heap.header_types = std::mem::take(&mut self.header_words)
+            .into_iter()
+            .map(|(d, t)| (final_id[d as usize], t))
             .filter(|&(id, _)| id != NONE)
             .collect();
         heap.header_types.sort_unstable();
-        heap.text_hashes = self
-            .text_hashes
-            .iter()
-            .map(|&(d, h)| (final_id[d as usize], h))
+        heap.header_types.shrink_to_fit();
+        // Mapped in place: a fresh `collect` through `filter` would grow by doubling, which
+        // in wasm leaves holes.
+        // (`collect` from `into_iter` reuses the source's buffer: the elements are the same
+        // size.)
+        let mut text_hashes: Vec<(u32, u64)> = std::mem::take(&mut self.text_hashes)
+            .into_iter()
+            .map(|(d, h)| (final_id[d as usize], h))
             .filter(|&(id, _)| id != NONE)
             .collect();
-        heap.text_hashes.sort_unstable();
-        heap.iface_types = self
-            .iface_words
-            .iter()
-            .filter_map(|&(v, t)| objects.find(v).map(|o| (o, t)))
+        text_hashes.sort_unstable();
+        text_hashes.shrink_to_fit();
+        heap.text_hashes = text_hashes;
+        let mut iface_types: Vec<(u32, u64)> = std::mem::take(&mut self.iface_words)
+            .into_iter()
+            .filter_map(|(v, t)| objects.find(v).map(|o| (o, t)))
             .collect();
-        heap.iface_types.sort_unstable();
-        heap.iface_types.dedup();
+        iface_types.sort_unstable();
+        iface_types.dedup();
+        iface_types.shrink_to_fit();
+        heap.iface_types = iface_types;
         heap.alloc_sample_records = self.raw_samples.len() as u64;
         let mut unresolved = 0u64;
         heap.alloc_samples = self

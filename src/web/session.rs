@@ -219,7 +219,6 @@ pub struct Baseline {
 pub struct Session {
     pub name: String,
     pub a: Analysis,
-    dom_children: Option<Csr>,
     pub classes: ClassTable,
     leaks: Option<Leaks>,
     orders: Vec<(OrderKey, Rc<Vec<u32>>)>,
@@ -240,7 +239,6 @@ impl Session {
             name,
             classes: ClassTable::compute(&a),
             a,
-            dom_children: None,
             leaks: None,
             orders: Vec::new(),
             baselines: Vec::new(),
@@ -368,11 +366,8 @@ impl Session {
             .ok_or_else(|| format!("no object contains address 0x{addr:x}"))
     }
 
-    pub fn children(&mut self) -> &Csr {
-        if self.dom_children.is_none() {
-            self.dom_children = Some(self.a.dom.children());
-        }
-        self.dom_children.as_ref().expect("just built")
+    pub fn children(&self) -> &Csr {
+        self.a.dom_children()
     }
 
     /// Goroutine groups and leak findings (computed on first use).
