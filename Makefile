@@ -6,7 +6,7 @@ BENCH_N ?= 7500000
 # Debian's chromium-driver (installed by .ci/install-tools.sh); wasm-bindgen-test-runner uses it.
 CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: bench-large extremes fuzz run dist test test-native test-web test-capture tools tools-build tools-native fixtures bench
+.PHONY: bench-large wasm-memory extremes fuzz run dist test test-native test-web test-capture tools tools-build tools-native fixtures bench
 
 ## The app: install what is missing, build the release site, serve it on 127.0.0.1:8080.
 run: dist
@@ -60,14 +60,23 @@ bench: tools-native
 	cargo build --release --bin dumpscope
 	./target/release/dumpscope bench $(BENCH_DIR)/bench-$(BENCH_N).dump
 
-## Scale: the go/parser AST heap (Go's source tree, ~14.7 M objects) and the 10 M-object
-## synthetic dump, natively and in headless Chromium, as one table (see docs/benchmarks.md).
+## Scale: the go/parser AST heap (Go's source tree, ~14.7 M objects), the 10 M-object
+## synthetic dump and a 1.8 GB synthetic one (~17 M objects), natively and in headless
+## Chromium, as one table (see docs/benchmarks.md).
+BENCH_BIG_N ?= 12900000
 bench-large: dist
 	mkdir -p $(BENCH_DIR)
 	test -f $(BENCH_DIR)/astheap.dump || bash tests/fixtures/astheap.sh $(BENCH_DIR)/astheap.dump
 	test -f $(BENCH_DIR)/bench-$(BENCH_N).dump || bash tests/fixtures/bench.sh $(BENCH_N) $(BENCH_DIR)/bench-$(BENCH_N).dump
+	test -f $(BENCH_DIR)/bench-$(BENCH_BIG_N).dump || bash tests/fixtures/bench.sh $(BENCH_BIG_N) $(BENCH_DIR)/bench-$(BENCH_BIG_N).dump
 	cargo build --release --bin dumpscope
-	node tests/browser/bench-large.mjs $(BENCH_DIR)/astheap.dump $(BENCH_DIR)/bench-$(BENCH_N).dump
+	node tests/browser/bench-large.mjs $(BENCH_DIR)/astheap.dump $(BENCH_DIR)/bench-$(BENCH_N).dump $(BENCH_DIR)/bench-$(BENCH_BIG_N).dump
+
+## The web worker's wasm linear memory for each benchmark dump, simulated natively in
+## seconds (examples/wasm_memory.rs: the worker's pipeline on wasm's allocator).
+wasm-memory:
+	cargo build --release --no-default-features --features web --example wasm_memory
+	for d in $(BENCH_DIR)/*.dump; do echo "== $$d"; ./target/release/examples/wasm_memory $$d || exit 1; done
 
 ## Graph extremes for tests/robustness.rs and the browser test (also written on demand by them).
 EXTREMES := deeplist manygoroutines lostcycle widefan

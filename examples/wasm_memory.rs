@@ -79,8 +79,8 @@ struct Sim(Mutex<()>, UnsafeCell<dlmalloc::Dlmalloc<&'static Linear>>);
 // SAFETY: every use of the inner allocator holds the mutex.
 unsafe impl Sync for Sim {}
 
-/// Large allocations (size, linear memory after), kept without allocating, shown with
-/// `DS_DEBUG_CAP` set.
+/// Large allocations (size, linear memory after), kept without allocating; with
+/// `DS_DEBUG_CAP` set they are printed, and the decode's progress every tenth.
 static BIG: [AtomicUsize; 1024] = [const { AtomicUsize::new(0) }; 1024];
 static BIG_N: AtomicUsize = AtomicUsize::new(0);
 static BIG_SHOWN: AtomicUsize = AtomicUsize::new(0);
@@ -96,6 +96,9 @@ fn note_big(size: usize, kind: usize) {
 }
 
 fn show_big() {
+    if std::env::var_os("DS_DEBUG_CAP").is_none() {
+        return;
+    }
     let n = BIG_N.load(Ordering::Relaxed).min(BIG.len() / 2);
     for i in BIG_SHOWN.swap(n, Ordering::Relaxed)..n {
         let v = BIG[2 * i].load(Ordering::Relaxed);
@@ -187,9 +190,7 @@ fn main() {
                 linear_mb()
             );
         }
-        if std::env::var("DS_DEBUG_CAP").is_ok() {
-            show_big();
-        }
+        show_big();
         if p.phase != last {
             println!(
                 "{:>8.2}s  start {:<18} linear memory {:>8.1} MB",

@@ -54,13 +54,8 @@ impl Loader {
             return;
         }
         self.reserved = true;
-        let scale = total as f64 / read as f64 * 1.05;
-        let more = |n: usize| ((n as f64 * scale) as usize).saturating_sub(n);
-        let (objects, pointers) = (
-            self.builder.objects_so_far(),
-            self.builder.pointers_so_far(),
-        );
-        self.builder.reserve(more(objects), more(pointers));
+        self.builder
+            .reserve_scaled(total as f64 / read as f64 * 1.05);
     }
 
     /// Bytes consumed so far.

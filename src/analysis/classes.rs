@@ -105,7 +105,9 @@ impl Classes {
             }
             let typed = match (headers.get(next_header), ifaces.get(next_iface)) {
                 (Some(&(o, t)), _) if o == id => Some((t, NameSource::MallocHeader)),
-                (_, Some(&(o, t))) if o == id => Some((t, NameSource::Interface)),
+                (_, Some(&(o, t))) if o == id => {
+                    Some((heap.iface_type_addrs[t as usize], NameSource::Interface))
+                }
                 _ => None,
             };
             let sampled = heap

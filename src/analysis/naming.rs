@@ -27,7 +27,9 @@ pub fn type_evidence(heap: &Heap, id: ObjectId) -> Option<(u64, NameSource)> {
     }
     let i = heap.iface_types.partition_point(|h| h.0 < id);
     match heap.iface_types.get(i) {
-        Some(&(o, t)) if o == id => Some((t, NameSource::Interface)),
+        Some(&(o, t)) if o == id => {
+            Some((heap.iface_type_addrs[t as usize], NameSource::Interface))
+        }
         _ => None,
     }
 }

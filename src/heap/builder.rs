@@ -45,7 +45,11 @@ pub struct HeapBuilder {
     header_words: Vec<(u32, u64)>,
     /// (decode index, hash of the whole slot) of text-like pointer-free objects.
     text_hashes: Vec<(u32, u64)>,
-    iface_words: Vec<(u64, u64)>,
+    /// Interface data words seen so far (the value) with their type (index into
+    /// `heap.iface_type_addrs`), as two arrays: 12 B per word instead of a padded 16.
+    iface_values: Vec<u64>,
+    iface_type_ids: Vec<u32>,
+    iface_type_index: FastMap<u64, u32>,
     itab_type: FastMap<u64, u64>,
     type_index: FastMap<u64, u32>,
     bucket_index: FastMap<u64, u32>,
@@ -66,17 +70,26 @@ impl HeapBuilder {
         self.addr.len()
     }
 
-    /// Reserves room for this many more objects and pointer words, so the per-object arrays
-    /// grow once instead of doubling (a doubling copy holds old and new arrays at once, and
-    /// leaves up to half of the new one unused).
-    pub fn reserve(&mut self, objects: usize, pointers: usize) {
-        self.addr.reserve_exact(objects);
-        self.size.reserve_exact(objects);
-        self.file_offset.reserve_exact(objects);
-        self.shape.reserve_exact(objects);
-        self.flags.reserve_exact(objects);
-        self.ptr_end.reserve_exact(objects);
-        self.ptrs.reserve_exact(pointers);
+    /// Grows every per-record array to `scale` times its length, once: the loader projects
+    /// the whole dump from its first part. Growing by doubling instead would hold old and
+    /// new arrays at once, leave up to half of the new one unused and, in wasm, leave the
+    /// old ones as holes in linear memory.
+    pub fn reserve_scaled(&mut self, scale: f64) {
+        fn grow<T>(v: &mut Vec<T>, scale: f64) {
+            let want = (v.len() as f64 * scale) as usize;
+            v.reserve_exact(want.saturating_sub(v.len()));
+        }
+        grow(&mut self.addr, scale);
+        grow(&mut self.size, scale);
+        grow(&mut self.file_offset, scale);
+        grow(&mut self.shape, scale);
+        grow(&mut self.flags, scale);
+        grow(&mut self.ptr_end, scale);
+        grow(&mut self.ptrs, scale);
+        grow(&mut self.iface_values, scale);
+        grow(&mut self.iface_type_ids, scale);
+        grow(&mut self.text_hashes, scale);
+        grow(&mut self.header_words, scale);
     }
 
     /// Heap pointer words kept so far (each becomes at most one edge).
@@ -142,7 +155,13 @@ impl HeapBuilder {
             } else {
                 continue;
             };
-            self.iface_words.push((v, typ));
+            let next = self.heap.iface_type_addrs.len() as u32;
+            let tid = *self.iface_type_index.entry(typ).or_insert(next);
+            if tid == next {
+                self.heap.iface_type_addrs.push(typ);
+            }
+            self.iface_values.push(v);
+            self.iface_type_ids.push(tid);
         }
     }
 
@@ -455,10 +474,13 @@ impl HeapBuilder {
         text_hashes.sort_unstable();
         text_hashes.shrink_to_fit();
         heap.text_hashes = text_hashes;
-        let mut iface_types: Vec<(u32, u64)> = std::mem::take(&mut self.iface_words)
-            .into_iter()
-            .filter_map(|(v, t)| objects.find(v).map(|o| (o, t)))
-            .collect();
+        let mut iface_types: Vec<(u32, u32)> = Vec::with_capacity(self.iface_values.len());
+        iface_types.extend(
+            std::mem::take(&mut self.iface_values)
+                .into_iter()
+                .zip(std::mem::take(&mut self.iface_type_ids))
+                .filter_map(|(v, t)| objects.find(v).map(|o| (o, t))),
+        );
         iface_types.sort_unstable();
         iface_types.dedup();
         iface_types.shrink_to_fit();

@@ -381,8 +381,11 @@ pub struct Heap {
     pub alloc_sample_records: u64,
     /// Go 1.22+: (object, type descriptor address) read from malloc headers.
     pub header_types: Vec<(ObjectId, u64)>,
-    /// (object, type descriptor address) from interface words that point at the object.
-    pub iface_types: Vec<(ObjectId, u64)>,
+    /// (object, index into `iface_type_addrs`) from interface words that point at the
+    /// object, sorted. Indices rather than addresses: millions of entries in an AST heap.
+    pub iface_types: Vec<(ObjectId, u32)>,
+    /// The distinct type descriptor addresses `iface_types` refers to.
+    pub iface_type_addrs: Vec<u64>,
     /// (object, hash of its slot) for text-like pointer-free objects, sorted by object.
     pub text_hashes: Vec<(ObjectId, u64)>,
     pub memstats: Option<MemStats>,

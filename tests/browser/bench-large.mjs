@@ -21,11 +21,16 @@ const rows = [];
 for (const dump of dumps) {
   console.error(`native: ${dump}`);
   const n = JSON.parse(run(CLI, ['bench', dump, '--json']));
+  const heapObjects = JSON.parse(run(CLI, ['summary', dump, '--json'])).memstats?.HeapObjects;
   console.error(`browser: ${dump}`);
   const lines = run('node', [path.join(ROOT, 'tests/browser/bench.mjs'), dump]).trim().split('\n');
   const b = JSON.parse(lines[lines.length - 1]);
   if (b.error) throw new Error(`${dump}: ${b.error}`);
-  rows.push({ dump: path.basename(dump), n, b });
+  // Correct totals: the native and browser object counts both equal MemStats.HeapObjects.
+  if (n.objects !== heapObjects || b.objects !== heapObjects) {
+    throw new Error(`${dump}: objects native ${n.objects}, browser ${b.objects}, MemStats.HeapObjects ${heapObjects}`);
+  }
+  rows.push({ dump: path.basename(dump), n, b, heapObjects });
 }
 
 const s = (x) => x.toFixed(2);
@@ -33,12 +38,14 @@ const mb = (x) => (x / 1e6).toFixed(0);
 const phase = (list, name) => (list.find((p) => p[0] === name) || [name, NaN])[1];
 console.log(`Machine: ${os.cpus().length} × ${os.cpus()[0].model}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB RAM, ${os.type()} ${os.release()}`);
 console.log('');
-console.log('| dump | size MB | objects | edges | plain read MB/s | decode MB/s (% of read) | decode+keep s | graph build s | dominators s | retained s | classes s | native total s | native peak B/object | browser decode+build s | browser analysis s | browser to overview s | wasm memory MB (B/object) | wasm/native | longest main-thread task ms |');
-console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
-for (const { dump, n, b } of rows) {
+console.log('| dump | size MB | objects (= HeapObjects) | edges | plain read MB/s | decode MB/s (% of read) | decode+keep s | graph build s | dominators s | retained s | classes s | native total s | native peak B/object | browser decode+build s | browser analysis s | browser to overview s | wasm memory at overview MB (B/object) | after every view MB (B/object) | budget MB | wasm/native time | longest main-thread task ms |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+for (const { dump, n, b, heapObjects } of rows) {
   const browserTotal = b.overview_ms / 1000;
+  const after = b.wasm_memory_after_views_bytes;
+  const afterCell = after ? `${mb(after)} (${(after / b.objects).toFixed(0)})` : 'n/a';
   console.log(
-    `| ${dump} | ${mb(n.bytes)} | ${n.objects} | ${n.pointer_edges} | ${(n.bytes / 1e6 / n.plain_read_s).toFixed(0)} | ${(n.bytes / 1e6 / n.decode_s).toFixed(0)} (${(100 * n.decode_vs_read).toFixed(0)} %) | ${s(n.decode_keep_s)} | ${s(n.graph_s)} | ${s(phase(n.analysis_phases, 'Dominators'))} | ${s(phase(n.analysis_phases, 'RetainedSizes'))} | ${s(phase(n.analysis_phases, 'Classes'))} | ${s(n.total_s)} | ${n.bytes_per_object.toFixed(0)} | ${s(b.decode_ms / 1000)} | ${s(b.analysis_ms / 1000)} | ${s(browserTotal)} | ${mb(b.wasm_memory_bytes)} (${b.bytes_per_object.toFixed(0)}) | ${(browserTotal / n.total_s).toFixed(1)} | ${b.longest_task_ms.toFixed(0)} |`,
+    `| ${dump} | ${mb(n.bytes)} | ${n.objects} (${n.objects === heapObjects ? '=' : '≠'}) | ${n.pointer_edges} | ${(n.bytes / 1e6 / n.plain_read_s).toFixed(0)} | ${(n.bytes / 1e6 / n.decode_s).toFixed(0)} (${(100 * n.decode_vs_read).toFixed(0)} %) | ${s(n.decode_keep_s)} | ${s(n.graph_s)} | ${s(phase(n.analysis_phases, 'Dominators'))} | ${s(phase(n.analysis_phases, 'RetainedSizes'))} | ${s(phase(n.analysis_phases, 'Classes'))} | ${s(n.total_s)} | ${n.bytes_per_object.toFixed(0)} | ${s(b.decode_ms / 1000)} | ${s(b.analysis_ms / 1000)} | ${s(browserTotal)} | ${mb(b.wasm_memory_bytes)} (${b.bytes_per_object.toFixed(0)}) | ${afterCell} | ${mb(n.budget_bytes)} | ${(browserTotal / n.total_s).toFixed(1)} | ${b.longest_task_ms.toFixed(0)} |`,
   );
 }
 console.log('');

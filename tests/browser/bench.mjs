@@ -113,6 +113,14 @@ for (const dump of dumps) {
     await page.waitForSelector(sel, { timeout: 300000 });
     views[slug] = Date.now() - v0;
   }
+  // Linear memory never shrinks: read after every view has been opened, this is the peak.
+  let wasm_memory_after_views_bytes = null;
+  for (const w of page.workers()) {
+    const b = await w
+      .evaluate(() => (self.__dumpscopeWasm ? self.__dumpscopeWasm.memory.buffer.byteLength : null))
+      .catch(() => null);
+    if (b) wasm_memory_after_views_bytes = Math.max(wasm_memory_after_views_bytes || 0, b);
+  }
   const long = await page.evaluate(() => window.__long);
   const size = fs.statSync(dump).size;
   console.log(
@@ -123,6 +131,7 @@ for (const dump of dumps) {
       overview_ms,
       ...stats,
       bytes_per_object: stats.wasm_memory_bytes / objects,
+      wasm_memory_after_views_bytes,
       mb_per_s: size / 1e6 / (stats.decode_ms / 1000),
       phases,
       views_ms: views,
