@@ -4,6 +4,7 @@
 
 use std::fmt::Write;
 
+use super::human_bytes as bytes;
 use super::share::{Growth, Report};
 use super::timeline::{Series, Timeline};
 
@@ -24,23 +25,6 @@ pub fn escape(s: &str) -> String {
         }
     }
     out
-}
-
-fn bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else if v < 10.0 {
-        format!("{v:.2} {}", UNITS[u])
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
 }
 
 fn count(n: u64) -> String {

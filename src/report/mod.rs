@@ -12,7 +12,26 @@ pub mod redact;
 pub mod share;
 pub mod timeline;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+/// `1.5 MiB`, `512 B`: binary units, two decimals below 10 (the HTML report and the web
+/// app print sizes alike).
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else if v < 10.0 {
+        format!("{v:.2} {}", UNITS[u])
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
 
 use crate::analysis::classes::Classes;
 use crate::analysis::naming::{object_name, NameSource};
@@ -63,8 +82,8 @@ pub struct Summary {
     pub diagnostics: Vec<String>,
 }
 
-/// MemStats next to what the objects add up to.
-#[derive(Clone, Debug, Serialize)]
+/// MemStats next to what the objects add up to (also in reports and the web protocol).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Reconciliation {
     pub heap_alloc: u64,
     pub object_bytes: u64,

@@ -64,27 +64,9 @@ pub struct SummaryPanel {
     pub dangling_pointers: u64,
     /// Every scalar MemStats field by its Go name.
     pub memstats: Vec<(String, u64)>,
-    pub reconciliation: Option<ReconciliationEntry>,
+    pub reconciliation: Option<super::Reconciliation>,
     pub decode_error: Option<String>,
     pub diagnostics: Vec<String>,
-}
-
-/// `report::Reconciliation`: MemStats next to what the objects add up to.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct ReconciliationEntry {
-    pub heap_alloc: u64,
-    pub object_bytes: u64,
-    pub bytes_difference: i64,
-    pub heap_objects: u64,
-    pub objects: u64,
-    pub objects_difference: i64,
-    pub heap_inuse: u64,
-    pub stack_inuse: u64,
-    pub mspan_inuse: u64,
-    pub gc_sys: u64,
-    pub num_gc: u64,
-    pub pause_total_ns: u64,
-    pub recent_pauses_ns: Vec<u64>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -107,7 +89,17 @@ pub struct ShareEntry {
     pub bytes: u64,
 }
 
-/// `analysis::leaks::Finding`.
+impl From<&leaks::Share> for ShareEntry {
+    fn from(s: &leaks::Share) -> ShareEntry {
+        ShareEntry {
+            name: s.name.clone(),
+            objects: s.objects,
+            bytes: s.bytes,
+        }
+    }
+}
+
+/// `analysis::leaks::Finding` (in reports and in the web app's leak suspects).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct FindingEntry {
     pub kind: String,
@@ -125,6 +117,28 @@ pub struct FindingEntry {
     pub function: Option<String>,
     pub created_by: Option<String>,
     pub stack: Vec<String>,
+}
+
+impl From<&leaks::Finding> for FindingEntry {
+    fn from(f: &leaks::Finding) -> FindingEntry {
+        let shares = |v: &[leaks::Share]| v.iter().map(ShareEntry::from).collect();
+        FindingEntry {
+            kind: f.kind.to_string(),
+            title: f.title.clone(),
+            retained_bytes: f.retained_bytes,
+            share: f.share,
+            objects: f.objects,
+            goroutines: f.goroutines,
+            classes: shares(&f.evidence.classes),
+            alloc_sites: shares(&f.evidence.alloc_sites),
+            retainer_path: f.evidence.retainer_path.clone(),
+            object: f.evidence.object.clone(),
+            wait_reason: f.evidence.wait_reason.clone(),
+            function: f.evidence.function.clone(),
+            created_by: f.evidence.created_by.clone(),
+            stack: f.evidence.stack.clone(),
+        }
+    }
 }
 
 /// `analysis::goroutines::Group`.
@@ -156,6 +170,7 @@ pub struct Growth {
     pub candidates: Vec<CandidateEntry>,
 }
 
+/// A class's objects and bytes in each compared dump (reports and the web app's compare).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct GrowthEntry {
     pub class: String,
@@ -163,14 +178,39 @@ pub struct GrowthEntry {
     pub bytes: Vec<u64>,
 }
 
+impl From<diff::ClassGrowth> for GrowthEntry {
+    fn from(c: diff::ClassGrowth) -> GrowthEntry {
+        GrowthEntry {
+            class: c.class,
+            counts: c.counts,
+            bytes: c.bytes,
+        }
+    }
+}
+
+/// Leak candidates of a diff, by class.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct CandidateEntry {
     pub class: String,
     pub objects: u64,
     pub bytes: u64,
     pub alloc_site: Option<String>,
+    /// An example candidate (address in the last dump) and its retainer path.
     pub example: String,
     pub retainer_path: Vec<String>,
+}
+
+impl From<diff::CandidateClass> for CandidateEntry {
+    fn from(c: diff::CandidateClass) -> CandidateEntry {
+        CandidateEntry {
+            class: c.class,
+            objects: c.objects,
+            bytes: c.bytes,
+            alloc_site: c.alloc_site,
+            example: c.example,
+            retainer_path: c.retainer_path,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -304,36 +344,13 @@ pub fn build(gather: Gather, inputs: &[Input<'_>], opts: &Options) -> Report {
         phantom_records: s.phantom_records,
         dangling_pointers: s.dangling_pointers,
         memstats,
-        reconciliation: s.reconciliation.map(|r| ReconciliationEntry {
-            heap_alloc: r.heap_alloc,
-            object_bytes: r.object_bytes,
-            bytes_difference: r.bytes_difference,
-            heap_objects: r.heap_objects,
-            objects: r.objects,
-            objects_difference: r.objects_difference,
-            heap_inuse: r.heap_inuse,
-            stack_inuse: r.stack_inuse,
-            mspan_inuse: r.mspan_inuse,
-            gc_sys: r.gc_sys,
-            num_gc: r.num_gc,
-            pause_total_ns: r.pause_total_ns,
-            recent_pauses_ns: r.recent_pauses_ns,
-        }),
+        reconciliation: s.reconciliation,
         decode_error: s.decode_error,
         diagnostics: s.diagnostics,
     };
 
     let class_rows = super::classes(a, classes);
     let total_classes = class_rows.len() as u64;
-    let shares = |v: &[leaks::Share]| -> Vec<ShareEntry> {
-        v.iter()
-            .map(|s| ShareEntry {
-                name: s.name.clone(),
-                objects: s.objects,
-                bytes: s.bytes,
-            })
-            .collect()
-    };
     let group_rows = super::goroutine_groups(&groups);
     let total_goroutine_groups = group_rows.len() as u64;
 
@@ -347,11 +364,7 @@ pub fn build(gather: Gather, inputs: &[Input<'_>], opts: &Options) -> Report {
                 .classes
                 .into_iter()
                 .take(opts.rows)
-                .map(|c| GrowthEntry {
-                    class: c.class,
-                    counts: c.counts,
-                    bytes: c.bytes,
-                })
+                .map(GrowthEntry::from)
                 .collect(),
             candidate_objects: d.leak_candidates.objects,
             candidate_bytes: d.leak_candidates.bytes,
@@ -359,14 +372,7 @@ pub fn build(gather: Gather, inputs: &[Input<'_>], opts: &Options) -> Report {
                 .leak_candidates
                 .classes
                 .into_iter()
-                .map(|c| CandidateEntry {
-                    class: c.class,
-                    objects: c.objects,
-                    bytes: c.bytes,
-                    alloc_site: c.alloc_site,
-                    example: c.example,
-                    retainer_path: c.retainer_path,
-                })
+                .map(CandidateEntry::from)
                 .collect(),
         }
     });
@@ -397,26 +403,7 @@ pub fn build(gather: Gather, inputs: &[Input<'_>], opts: &Options) -> Report {
             .collect(),
         total_classes,
         reachable_bytes: found.reachable_bytes,
-        findings: found
-            .findings
-            .iter()
-            .map(|f| FindingEntry {
-                kind: f.kind.to_string(),
-                title: f.title.clone(),
-                retained_bytes: f.retained_bytes,
-                share: f.share,
-                objects: f.objects,
-                goroutines: f.goroutines,
-                classes: shares(&f.evidence.classes),
-                alloc_sites: shares(&f.evidence.alloc_sites),
-                retainer_path: f.evidence.retainer_path.clone(),
-                object: f.evidence.object.clone(),
-                wait_reason: f.evidence.wait_reason.clone(),
-                function: f.evidence.function.clone(),
-                created_by: f.evidence.created_by.clone(),
-                stack: f.evidence.stack.clone(),
-            })
-            .collect(),
+        findings: found.findings.iter().map(FindingEntry::from).collect(),
         goroutine_groups: group_rows
             .into_iter()
             .take(opts.rows)

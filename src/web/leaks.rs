@@ -5,10 +5,10 @@
 
 use crate::analysis::classes::Classes;
 use crate::analysis::goroutines;
-use crate::analysis::leaks::{self, Findings, Share};
+use crate::analysis::leaks::{self, Findings};
 use crate::analysis::Analysis;
 use crate::report;
-use crate::web::protocol::{ClassRow, FindingRow, GoroutineGroupRow, ShareRow};
+use crate::web::protocol::{ClassRow, FindingEntry, GoroutineGroupRow};
 
 /// A serde enum's name (`NameSource::AllocSite` → `alloc_site`).
 pub fn source_name<T: serde::Serialize>(source: &T) -> String {
@@ -28,39 +28,11 @@ pub struct ClassTable {
 
 pub struct Leaks {
     pub groups: Vec<GoroutineGroupRow>,
-    pub findings: Vec<FindingRow>,
+    pub findings: Vec<FindingEntry>,
 }
 
-fn shares(v: &[Share]) -> Vec<ShareRow> {
-    v.iter()
-        .map(|s| ShareRow {
-            name: s.name.clone(),
-            objects: s.objects,
-            bytes: s.bytes,
-        })
-        .collect()
-}
-
-fn finding_rows(f: &Findings) -> Vec<FindingRow> {
-    f.findings
-        .iter()
-        .map(|f| FindingRow {
-            kind: f.kind.to_string(),
-            title: f.title.clone(),
-            retained_bytes: f.retained_bytes,
-            share: f.share,
-            objects: f.objects,
-            goroutines: f.goroutines,
-            classes: shares(&f.evidence.classes),
-            alloc_sites: shares(&f.evidence.alloc_sites),
-            retainer_path: f.evidence.retainer_path.clone(),
-            object: f.evidence.object.clone(),
-            wait_reason: f.evidence.wait_reason.clone(),
-            function: f.evidence.function.clone(),
-            created_by: f.evidence.created_by.clone(),
-            stack: f.evidence.stack.clone(),
-        })
-        .collect()
+fn finding_rows(f: &Findings) -> Vec<FindingEntry> {
+    f.findings.iter().map(FindingEntry::from).collect()
 }
 
 pub fn class_rows(a: &Analysis, classes: &Classes) -> Vec<ClassRow> {

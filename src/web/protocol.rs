@@ -13,6 +13,10 @@
 
 use serde::{Deserialize, Serialize};
 
+// Rows the HTML/JSON report carries too: one definition, so both say the same.
+pub use crate::report::share::{CandidateEntry, FindingEntry, GrowthEntry, ShareEntry};
+pub use crate::report::Reconciliation;
+
 /// A request with the id its response will carry.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RequestEnvelope {
@@ -153,7 +157,7 @@ pub enum Response {
     Retainers(RetainersView),
     Findings {
         reachable_bytes: u64,
-        findings: Vec<FindingRow>,
+        findings: Vec<FindingEntry>,
     },
     /// A compared dump was loaded or removed (no diff yet when fewer than two dumps).
     Compare {
@@ -233,28 +237,11 @@ pub struct SummaryView {
     pub dangling_pointers: u64,
     /// Every scalar MemStats field by its Go name (PauseNs left out: see `reconciliation`).
     pub memstats: Vec<(String, u64)>,
-    pub reconciliation: Option<ReconciliationView>,
+    pub reconciliation: Option<Reconciliation>,
     pub decode_error: Option<String>,
     pub diagnostics: Vec<String>,
     /// Lost objects that nothing points at (tops of garbage structures).
     pub lost_heads: u64,
-}
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct ReconciliationView {
-    pub heap_alloc: u64,
-    pub object_bytes: u64,
-    pub bytes_difference: i64,
-    pub heap_objects: u64,
-    pub objects: u64,
-    pub objects_difference: i64,
-    pub heap_inuse: u64,
-    pub stack_inuse: u64,
-    pub mspan_inuse: u64,
-    pub gc_sys: u64,
-    pub num_gc: u64,
-    pub pause_total_ns: u64,
-    pub recent_pauses_ns: Vec<u64>,
 }
 
 /// One object in a table.
@@ -311,36 +298,6 @@ pub struct GoroutineGroupRow {
     pub looks_leaked: bool,
 }
 
-/// `name` holds `objects` objects and `bytes` bytes of a finding.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct ShareRow {
-    pub name: String,
-    pub objects: u64,
-    pub bytes: u64,
-}
-
-/// A leak suspect (`analysis::leaks::Finding`), largest impact first.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct FindingRow {
-    /// accumulation, goroutine_leak, unreachable_garbage, finalizer_backlog, …
-    pub kind: String,
-    pub title: String,
-    pub retained_bytes: u64,
-    pub share: f64,
-    pub objects: u64,
-    pub goroutines: u64,
-    pub classes: Vec<ShareRow>,
-    pub alloc_sites: Vec<ShareRow>,
-    /// The root label, then one line per object from the root down.
-    pub retainer_path: Vec<String>,
-    /// The object the finding is about (`0x…`), when there is one.
-    pub object: Option<String>,
-    pub wait_reason: Option<String>,
-    pub function: Option<String>,
-    pub created_by: Option<String>,
-    pub stack: Vec<String>,
-}
-
 /// One dump of a comparison, in time order.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct CompareDump {
@@ -351,36 +308,17 @@ pub struct CompareDump {
     pub current: bool,
 }
 
-/// A class's objects and bytes in each dump.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct GrowthRow {
-    pub class: String,
-    pub counts: Vec<u64>,
-    pub bytes: Vec<u64>,
-}
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct CandidateRow {
-    pub class: String,
-    pub objects: u64,
-    pub bytes: u64,
-    pub alloc_site: Option<String>,
-    /// An example candidate (address in the last dump) and its retainer path.
-    pub example: String,
-    pub retainer_path: Vec<String>,
-}
-
 /// `analysis::diff` of 2 or 3 dumps of one process.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct DiffView {
     pub dumps: Vec<CompareDump>,
     /// Ranked by growth in bytes from the first to the last dump (the first [`DIFF_ROWS`]).
-    pub classes: Vec<GrowthRow>,
+    pub classes: Vec<GrowthEntry>,
     pub total_classes: u64,
     /// Objects new in the second dump that still exist in the third (or new in the last).
     pub candidate_objects: u64,
     pub candidate_bytes: u64,
-    pub candidates: Vec<CandidateRow>,
+    pub candidates: Vec<CandidateEntry>,
 }
 
 /// Class rows a diff sends (ranked by growth; the rest only count).

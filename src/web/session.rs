@@ -291,21 +291,7 @@ impl Session {
             phantom_records: s.phantom_records,
             dangling_pointers: s.dangling_pointers,
             memstats,
-            reconciliation: s.reconciliation.map(|r| ReconciliationView {
-                heap_alloc: r.heap_alloc,
-                object_bytes: r.object_bytes,
-                bytes_difference: r.bytes_difference,
-                heap_objects: r.heap_objects,
-                objects: r.objects,
-                objects_difference: r.objects_difference,
-                heap_inuse: r.heap_inuse,
-                stack_inuse: r.stack_inuse,
-                mspan_inuse: r.mspan_inuse,
-                gc_sys: r.gc_sys,
-                num_gc: r.num_gc,
-                pause_total_ns: r.pause_total_ns,
-                recent_pauses_ns: r.recent_pauses_ns,
-            }),
+            reconciliation: s.reconciliation,
             decode_error: s.decode_error,
             diagnostics: s.diagnostics,
             lost_heads,
@@ -798,11 +784,7 @@ impl Session {
                 .classes
                 .into_iter()
                 .take(DIFF_ROWS)
-                .map(|c| GrowthRow {
-                    class: c.class,
-                    counts: c.counts,
-                    bytes: c.bytes,
-                })
+                .map(GrowthEntry::from)
                 .collect(),
             total_classes,
             candidate_objects: d.leak_candidates.objects,
@@ -811,14 +793,7 @@ impl Session {
                 .leak_candidates
                 .classes
                 .into_iter()
-                .map(|c| CandidateRow {
-                    class: c.class,
-                    objects: c.objects,
-                    bytes: c.bytes,
-                    alloc_site: c.alloc_site,
-                    example: c.example,
-                    retainer_path: c.retainer_path,
-                })
+                .map(CandidateEntry::from)
                 .collect(),
         }))
     }

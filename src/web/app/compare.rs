@@ -249,7 +249,7 @@ fn TimelineChart(p: &ChartProps) -> Html {
     use crate::report::timeline::growing_since;
     let d = &p.diff;
     let n = d.dumps.len();
-    let flagged: Vec<&GrowthRow> = d
+    let flagged: Vec<&GrowthEntry> = d
         .classes
         .iter()
         .filter(|g| growing_since(&g.bytes).is_some())
@@ -258,7 +258,7 @@ fn TimelineChart(p: &ChartProps) -> Html {
         "heap in use (all objects)".into(),
         d.dumps.iter().map(|x| x.bytes).collect(),
     )];
-    let shown: Vec<&GrowthRow> = if flagged.is_empty() {
+    let shown: Vec<&GrowthEntry> = if flagged.is_empty() {
         d.classes
             .iter()
             .filter(|g| g.bytes.last() > g.bytes.first())

@@ -1,22 +1,6 @@
 //! Numbers for people.
 
-/// `1.5 MiB`, `512 B`.
-pub fn bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else if v < 10.0 {
-        format!("{v:.2} {}", UNITS[u])
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
+pub use crate::report::human_bytes as bytes;
 
 /// `1,234,567`.
 pub fn count(n: u64) -> String {

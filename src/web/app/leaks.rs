@@ -19,7 +19,7 @@ fn kind_title(kind: &str) -> &str {
     }
 }
 
-fn shares(title: &str, rows: &[ShareRow]) -> Html {
+fn shares(title: &str, rows: &[ShareEntry]) -> Html {
     if rows.is_empty() {
         return html! {};
     }
@@ -39,7 +39,7 @@ fn shares(title: &str, rows: &[ShareRow]) -> Html {
     }
 }
 
-fn finding(i: usize, f: &FindingRow) -> Html {
+fn finding(i: usize, f: &FindingEntry) -> Html {
     let object = f.object.as_deref().and_then(parse_addr);
     html! {
         <section class={classes!("panel", "finding", f.kind.clone())} data-testid="finding">
@@ -88,7 +88,7 @@ fn finding(i: usize, f: &FindingRow) -> Html {
 #[function_component]
 pub fn LeakSuspects() -> Html {
     let app = use_context::<AppCtx>().expect("AppCtx");
-    let state = use_state(|| None::<Result<Vec<FindingRow>, String>>);
+    let state = use_state(|| None::<Result<Vec<FindingEntry>, String>>);
     {
         let state = state.clone();
         let bridge = app.bridge.clone();

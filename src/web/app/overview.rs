@@ -145,7 +145,7 @@ fn reconciliation(s: &SummaryView) -> Html {
     }
 }
 
-fn pause_chart(r: Option<&ReconciliationView>) -> Html {
+fn pause_chart(r: Option<&Reconciliation>) -> Html {
     let pauses = r.map(|r| r.recent_pauses_ns.as_slice()).unwrap_or(&[]);
     if pauses.is_empty() {
         return html! { <p class="muted">{ "No GC pauses recorded (NumGC is 0)." }</p> };
