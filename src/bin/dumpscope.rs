@@ -202,18 +202,12 @@ fn esc(s: &str) -> String {
         .collect()
 }
 
+/// `1.50 MiB (1572864 B)`: readable, and exact for scripts that grep.
 fn bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
+    if n < 1024 {
         format!("{n} B")
     } else {
-        format!("{v:.1} {} ({n} B)", UNITS[u])
+        format!("{} ({n} B)", dumpscope::report::human_bytes(n))
     }
 }
 
