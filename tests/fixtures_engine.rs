@@ -64,7 +64,7 @@ fn basic_planted_structures() {
             "{v}"
         );
         for &i in &items {
-            assert_eq!(h.objects.size[i as usize], 64);
+            assert_eq!(h.objects.size.get(i as usize), 64);
             assert!(a.is_reachable(i));
             let b = h.bucket_of(i).expect("sampled");
             assert!(
@@ -113,7 +113,7 @@ fn basic_planted_structures() {
             e["big_slice"]["retained_bytes"].as_u64().unwrap(),
             "{v}"
         );
-        assert_eq!(h.objects.size[slice as usize], 40960);
+        assert_eq!(h.objects.size.get(slice as usize), 40960);
         assert_eq!(
             naming::alloc_site(h, slice).unwrap().split(' ').next(),
             Some("main.makeBigSlice")

@@ -665,7 +665,7 @@ fn object_with_hundred_thousand_pointers() {
     // The fan: the one object pointing at the leaves.
     let fan = h.pred.neighbors(leaves[0])[0];
     assert_eq!(
-        h.objects.size[fan as usize],
+        h.objects.size.get(fan as usize),
         expect["fan"]["size"].as_u64().unwrap()
     );
     assert_eq!(

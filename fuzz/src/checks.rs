@@ -405,15 +405,15 @@ pub fn check_heap(heap: &Heap) {
     assert_eq!(heap.succ.edge_count(), heap.pred.edge_count());
     for i in 1..n {
         assert!(
-            o.addr[i - 1].saturating_add(o.size[i - 1]) <= o.addr[i],
+            o.addr[i - 1].saturating_add(o.size.get(i - 1)) <= o.addr[i],
             "objects {} and {i} overlap or are out of order",
             i - 1
         );
     }
     // Address lookups find every byte of a slot (a zero-size slot holds no byte).
-    for i in (0..n).filter(|&i| o.size[i] > 0) {
+    for i in (0..n).filter(|&i| o.size.get(i) > 0) {
         assert_eq!(o.find(o.addr[i]), Some(i as ObjectId), "find(addr of {i})");
-        let last = o.addr[i] + o.size[i] - 1;
+        let last = o.addr[i] + o.size.get(i) - 1;
         assert_eq!(o.find(last), Some(i as ObjectId), "find(last byte of {i})");
     }
     let mut fwd = Vec::with_capacity(heap.succ.edge_count());
@@ -459,12 +459,12 @@ pub fn check_core(a: &Analysis) {
         );
         if reached {
             reachable_objects += 1;
-            reachable_bytes += heap.objects.size[v];
+            reachable_bytes += heap.objects.size.get(v);
             assert!(
-                a.retained[v] >= heap.objects.size[v],
+                a.retained[v] >= heap.objects.size.get(v),
                 "object {v} retains {} < its own {} bytes",
                 a.retained[v],
-                heap.objects.size[v]
+                heap.objects.size.get(v)
             );
             let p = a.bfs_parent()[v];
             assert!(
@@ -514,7 +514,7 @@ pub fn check_core(a: &Analysis) {
             }
             let mut x = v as u32;
             loop {
-                retained[x as usize] += heap.objects.size[v];
+                retained[x as usize] += heap.objects.size.get(v);
                 if x == root {
                     break;
                 }
@@ -681,7 +681,7 @@ pub fn check_reports(a: &Analysis) {
     // A dump compared with itself: nothing is new, except that a zero-size slot (which Go
     // never writes) cannot be found by address and so never matches itself.
     let d = diff::diff(&[(a, &classes), (a, &classes)]);
-    let empty = heap.objects.size.iter().filter(|&&s| s == 0).count() as u64;
+    let empty = heap.objects.size.iter().filter(|&s| s == 0).count() as u64;
     assert!(
         d.leak_candidates.objects <= empty,
         "{} new objects in a self-diff",

@@ -78,7 +78,7 @@ impl Classes {
         for (i, &(id, _)) in heap.alloc_samples.iter().enumerate() {
             if let Some(site) = sample_site(i) {
                 let k = (
-                    heap.objects.size[id as usize],
+                    heap.objects.size.get(id as usize),
                     heap.objects.shape[id as usize],
                 );
                 let e = shape_site.entry(k).or_insert(Some(site));
@@ -120,14 +120,14 @@ impl Classes {
             } else if let Some(site) = sampled {
                 (Key::Site(site), NameSource::AllocSite)
             } else if let Some(Some(site)) =
-                shape_site.get(&(heap.objects.size[i], heap.objects.shape[i]))
+                shape_site.get(&(heap.objects.size.get(i), heap.objects.shape[i]))
             {
                 (Key::Site(*site), NameSource::InheritedAllocSite)
             } else {
                 let fl = heap.objects.flags[i] & (flags::HAS_POINTERS | flags::TEXT);
                 (
                     Key::Shape {
-                        size: heap.objects.size[i],
+                        size: heap.objects.size.get(i),
                         shape: heap.objects.shape[i],
                         fl,
                     },
@@ -159,7 +159,7 @@ impl Classes {
             }
             let class = &mut classes[c as usize];
             class.count += 1;
-            class.shallow += heap.objects.size[i];
+            class.shallow += heap.objects.size.get(i);
             if a.retained[i] > a.retained[class.example as usize] {
                 class.example = id;
             }

@@ -54,8 +54,8 @@ fn find_same(a: &Analysis, id: ObjectId, b: &Analysis) -> Option<ObjectId> {
     let addr = a.heap.objects.addr[id as usize];
     let o = b.heap.objects.find(addr)?;
     (b.heap.objects.addr[o as usize] == addr
-        && b.heap.objects.size[o as usize] == a.heap.objects.size[id as usize])
-        .then_some(o)
+        && b.heap.objects.size.get(o as usize) == a.heap.objects.size.get(id as usize))
+    .then_some(o)
 }
 
 /// `dumps` in time order (2 or 3), each with its classes.
@@ -71,7 +71,7 @@ pub fn diff(dumps: &[(&Analysis, &Classes)]) -> Diff {
                 bytes: vec![0; k],
             });
             row.counts[i] += 1;
-            row.bytes[i] += a.heap.objects.size[id];
+            row.bytes[i] += a.heap.objects.size.get(id);
         }
     }
     let mut classes: Vec<ClassGrowth> = rows.into_values().collect();
@@ -94,7 +94,7 @@ pub fn diff(dumps: &[(&Analysis, &Classes)]) -> Diff {
             Some(id)
         };
         let Some(lid) = in_last else { continue };
-        let size = last.heap.objects.size[lid as usize];
+        let size = last.heap.objects.size.get(lid as usize);
         objects += 1;
         bytes += size;
         let e = cand

@@ -223,7 +223,7 @@ pub fn findings(a: &Analysis, classes: &Classes, groups: &[Group]) -> Findings {
                 by_class.len() - 1
             });
             by_class[k].objects += 1;
-            by_class[k].bytes += h.objects.size[id as usize];
+            by_class[k].bytes += h.objects.size.get(id as usize);
         }
         by_class.sort_by_key(|x| std::cmp::Reverse(x.bytes));
         by_class.truncate(5);
@@ -258,7 +258,7 @@ pub fn findings(a: &Analysis, classes: &Classes, groups: &[Group]) -> Findings {
             .collect();
         let bytes: u64 = objs
             .iter()
-            .map(|&o| a.retained[o as usize].max(h.objects.size[o as usize]))
+            .map(|&o| a.retained[o as usize].max(h.objects.size.get(o as usize)))
             .sum();
         out.push(Finding {
             kind: "finalizer_backlog",
@@ -294,7 +294,7 @@ fn duplicate_strings(a: &Analysis, classes: &Classes, reachable: u64) -> Option<
     // millions of strings doubles its way up and in wasm leaves the old tables as holes.
     let key = |i: u32| {
         let (id, hash) = h.text_hashes[i as usize];
-        (h.objects.size[id as usize], hash, id)
+        (h.objects.size.get(id as usize), hash, id)
     };
     let mut idx: Vec<u32> = Vec::with_capacity(h.text_hashes.len());
     idx.extend(
@@ -325,7 +325,7 @@ fn duplicate_strings(a: &Analysis, classes: &Classes, reachable: u64) -> Option<
         .iter()
         .take(5)
         .map(|&(w, n, ex)| {
-            let size = h.objects.size[ex as usize];
+            let size = h.objects.size.get(ex as usize);
             if let Some(site) = naming::alloc_site(h, ex) {
                 sites.push(Share {
                     name: site,
@@ -406,7 +406,7 @@ fn holdings(
     let mut stack = vec![top];
     let mut budget = 4_000_000u32;
     while let Some(v) = stack.pop() {
-        let size = h.objects.size[v as usize];
+        let size = h.objects.size.get(v as usize);
         let e = by_class.entry(classes.of[v as usize]).or_default();
         e.0 += 1;
         e.1 += size;
@@ -492,7 +492,7 @@ fn path_lines(a: &Analysis, classes: &Classes, id: ObjectId) -> Vec<String> {
             "0x{:x} {} ({} B)",
             h.objects.value_addr(o),
             classes.classes[classes.of[o as usize] as usize].name,
-            h.objects.size[o as usize]
+            h.objects.size.get(o as usize)
         ));
     }
     lines

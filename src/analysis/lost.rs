@@ -22,7 +22,7 @@ pub fn lost(a: &Analysis, keep: usize) -> LostSummary {
         if a.is_reachable(id) {
             continue;
         }
-        let size = heap.objects.size[id as usize];
+        let size = heap.objects.size.get(id as usize);
         s.objects += 1;
         s.bytes += size;
         if heap.pred.neighbors(id).iter().all(|&p| p == id) {

@@ -54,7 +54,14 @@ impl Analysis {
             });
         progress(AnalysisPhase::RetainedSizes, 0, 1);
         let size = &heap.objects.size;
-        let retained = dom.subtree_sums(|v| size.get(v as usize).copied().unwrap_or(0));
+        let n = size.len();
+        let retained = dom.subtree_sums(|v| {
+            if (v as usize) < n {
+                size.get(v as usize)
+            } else {
+                0
+            }
+        });
         Analysis {
             heap,
             dom,

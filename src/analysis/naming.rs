@@ -69,7 +69,7 @@ pub fn is_runtime_func(name: &str) -> bool {
 /// A shape label such as `noscan 64 B`, `text 32 B` or `64 B with pointers`.
 pub fn shape_label(heap: &Heap, id: ObjectId) -> String {
     let i = id as usize;
-    let size = heap.objects.size[i];
+    let size = heap.objects.size.get(i);
     let f = heap.objects.flags[i];
     if f & flags::HAS_POINTERS != 0 {
         format!("{size} B with pointers")

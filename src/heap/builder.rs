@@ -13,6 +13,7 @@ use super::memstats::MemStats;
 use super::model::*;
 use super::phantom::PhantomRule;
 use super::strings::StringTable;
+use super::Column64;
 use crate::format::{self, read_word, DecodeError, Record, RecordPos, RecordSink};
 
 const NONE: u32 = u32::MAX;
@@ -32,8 +33,8 @@ pub struct HeapBuilder {
     minor: u32,
     // Objects in decode order.
     addr: Vec<u64>,
-    size: Vec<u64>,
-    file_offset: Vec<u64>,
+    size: Column64,
+    file_offset: Column64,
     shape: Vec<u32>,
     flags: Vec<u8>,
     /// `ptr_end[i]`: end of object i's range in `ptrs` (start is `ptr_end[i - 1]`).
@@ -80,8 +81,11 @@ impl HeapBuilder {
             v.reserve_exact(want.saturating_sub(v.len()));
         }
         grow(&mut self.addr, scale);
-        grow(&mut self.size, scale);
-        grow(&mut self.file_offset, scale);
+        let want = (self.size.len() as f64 * scale) as usize;
+        self.size
+            .reserve_exact(want.saturating_sub(self.size.len()));
+        self.file_offset
+            .reserve_exact(want.saturating_sub(self.file_offset.len()));
         grow(&mut self.shape, scale);
         grow(&mut self.flags, scale);
         grow(&mut self.ptr_end, scale);
@@ -351,7 +355,7 @@ impl HeapBuilder {
                 }
                 continue;
             }
-            prev_end = self.addr[d].saturating_add(self.size[d]);
+            prev_end = self.addr[d].saturating_add(self.size.get(d));
             final_id[d] = kept as u32;
             order[kept] = d as u32;
             kept += 1;
@@ -367,8 +371,8 @@ impl HeapBuilder {
         }
         let mut objects = ObjectTable {
             addr: gather(std::mem::take(&mut self.addr), &order),
-            size: gather(std::mem::take(&mut self.size), &order),
-            file_offset: gather(std::mem::take(&mut self.file_offset), &order),
+            size: std::mem::take(&mut self.size).gather(&order),
+            file_offset: std::mem::take(&mut self.file_offset).gather(&order),
             shape: gather(std::mem::take(&mut self.shape), &order),
             flags: gather(std::mem::take(&mut self.flags), &order),
             ..ObjectTable::default()

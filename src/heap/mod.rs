@@ -2,6 +2,7 @@
 //! with a synthetic root node, roots with labels, goroutines, profiles and memstats.
 
 mod builder;
+mod column;
 pub mod csr;
 pub mod hash;
 mod memstats;
@@ -10,6 +11,7 @@ mod phantom;
 mod strings;
 
 pub use builder::{BuildPhase, HeapBuilder};
+pub use column::Column64;
 pub use csr::Csr;
 pub use memstats::MemStats;
 pub use model::*;

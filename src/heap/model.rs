@@ -3,6 +3,7 @@
 use super::csr::Csr;
 use super::memstats::MemStats;
 use super::strings::{StrId, StringTable};
+use super::Column64;
 use crate::format::DecodeError;
 use serde::Serialize;
 
@@ -26,9 +27,9 @@ const PAGE: u64 = 8192;
 pub struct ObjectTable {
     pub addr: Vec<u64>,
     /// Slot size: the length of the dumped contents.
-    pub size: Vec<u64>,
+    pub size: Column64,
     /// Absolute file offset of the contents, for reading them again on demand.
-    pub file_offset: Vec<u64>,
+    pub file_offset: Column64,
     /// A hash of (slot size, pointer offsets): objects with equal shape share it.
     pub shape: Vec<u32>,
     pub flags: Vec<u8>,
@@ -76,7 +77,7 @@ impl ObjectTable {
     #[inline]
     pub fn find(&self, addr: u64) -> Option<ObjectId> {
         let i = self.last_at_or_below(addr)?;
-        (addr - self.addr[i] < self.size[i]).then_some(i as ObjectId)
+        (addr - self.addr[i] < self.size.get(i)).then_some(i as ObjectId)
     }
 
     /// Index of the last object starting at or below `addr`.
@@ -101,7 +102,7 @@ impl ObjectTable {
         // A small-object span fills its page with equal slots, so objects are at least one
         // slot apart and the answer is at most `guess`; when no slot before it is free it is
         // exactly `guess`, found with one or two cache misses instead of a binary search.
-        let slot = self.size[lo].max(1);
+        let slot = self.size.get(lo).max(1);
         let guess = lo + (((addr - self.addr[lo]) / slot) as usize).min(hi - 1 - lo);
         if self.addr[guess] <= addr {
             if guess + 1 == hi || self.addr[guess + 1] > addr {
@@ -524,7 +525,7 @@ mod tests {
             for _ in 0..3000 {
                 let q = lo + rnd(hi - lo);
                 let expect = (0..t.len())
-                    .find(|&i| q >= t.addr[i] && q - t.addr[i] < t.size[i])
+                    .find(|&i| q >= t.addr[i] && q - t.addr[i] < t.size.get(i))
                     .map(|i| i as ObjectId);
                 assert_eq!(t.find(q), expect, "case {case} addr 0x{q:x}");
             }

@@ -11,6 +11,7 @@
 //! tried and the one whose object count equals memstats `HeapObjects` wins.
 
 use super::model::{flags, Params};
+use super::Column64;
 
 const PAGE: u64 = 8192;
 const INLINE_MARK_BITS: u64 = 128;
@@ -39,7 +40,7 @@ impl PhantomRule {
         params: &Params,
         heap_objects: Option<u64>,
         addr: &[u64],
-        size: &[u64],
+        size: &Column64,
         fl: &[u8],
         order: &[u32],
     ) -> PhantomRule {
@@ -72,7 +73,7 @@ impl PhantomRule {
     }
 
     /// `result[k]` tells whether the k-th object in address order is a phantom.
-    pub fn phantoms(&self, addr: &[u64], size: &[u64], fl: &[u8], order: &[u32]) -> Vec<bool> {
+    pub fn phantoms(&self, addr: &[u64], size: &Column64, fl: &[u8], order: &[u32]) -> Vec<bool> {
         let mut out = vec![false; order.len()];
         let Some(gt) = self.green_tea else {
             return out;
@@ -80,7 +81,7 @@ impl PhantomRule {
         let mut k = 0;
         while k < order.len() {
             let d = order[k] as usize;
-            let s = size[d];
+            let s = size.get(d);
             if s == 0 || s > self.small_max {
                 k += 1;
                 continue;
@@ -91,7 +92,7 @@ impl PhantomRule {
             let mut scan = false;
             while end < order.len() {
                 let e = order[end] as usize;
-                if addr[e] & !(PAGE - 1) != page || size[e] != s {
+                if addr[e] & !(PAGE - 1) != page || size.get(e) != s {
                     break;
                 }
                 scan |= fl[e] & flags::HAS_POINTERS != 0;

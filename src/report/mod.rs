@@ -198,7 +198,7 @@ pub fn object_row(a: &Analysis, names: Names<'_>, id: ObjectId) -> ObjectRow {
     ObjectRow {
         id,
         address: hex(a.heap.objects.value_addr(id)),
-        shallow: a.heap.objects.size[id as usize],
+        shallow: a.heap.objects.size.get(id as usize),
         retained: a.retained[id as usize],
         class,
         class_source,

@@ -132,7 +132,7 @@ impl TimelineBuilder {
         for (i, &c) in classes.of.iter().enumerate() {
             let e = &mut per_class[c as usize];
             e.0 += 1;
-            e.1 += h.objects.size[i];
+            e.1 += h.objects.size.get(i);
         }
         for (c, (n, b)) in per_class.into_iter().enumerate() {
             // Classes of one dump can share a name (a type and a site that print alike).
@@ -161,7 +161,7 @@ impl TimelineBuilder {
                 Some(label)
             });
             if let Some(site) = site {
-                let size = h.objects.size[obj as usize];
+                let size = h.objects.size.get(obj as usize);
                 let e = by_site.entry(site.clone()).or_default();
                 e.0 += 1;
                 e.1 += size;

@@ -373,7 +373,7 @@ impl Session {
             id,
             addr: self.heap().objects.value_addr(id),
             address: report::hex(self.heap().objects.value_addr(id)),
-            shallow: self.heap().objects.size[i],
+            shallow: self.heap().objects.size.get(i),
             retained: self.a.retained[i],
             class: class.name.clone(),
             class_source: class.source.clone(),
@@ -451,7 +451,7 @@ impl Session {
             "address" => ids.sort_unstable(),
             "shallow" => {
                 let size = &self.heap().objects.size;
-                ids.sort_unstable_by_key(|&i| (std::cmp::Reverse(size[i as usize]), i));
+                ids.sort_unstable_by_key(|&i| (std::cmp::Reverse(size.get(i as usize)), i));
                 if !desc {
                     ids.reverse();
                 }
@@ -618,11 +618,11 @@ impl Session {
     ) -> Result<Contents, String> {
         let h = self.heap();
         let i = id as usize;
-        let size = h.objects.size[i];
+        let size = h.objects.size.get(i);
         let ptr = u64::from(h.params.ptr_size.max(1));
         let offset = (offset.min(size) / ptr) * ptr;
         let len = u64::from(len).min(size - offset);
-        let bytes = src.read(h.objects.file_offset[i] + offset, len as usize)?;
+        let bytes = src.read(h.objects.file_offset.get(i) + offset, len as usize)?;
         let mut pointers = Vec::new();
         let flags = h.objects.flags[i];
         if flags & flags::HAS_POINTERS != 0 {

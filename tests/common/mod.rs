@@ -35,8 +35,8 @@ pub fn analyse(name: &str) -> (Analysis, Vec<u8>) {
 
 /// The dumped contents of an object.
 pub fn contents<'a>(heap: &Heap, file: &'a [u8], id: ObjectId) -> &'a [u8] {
-    let off = heap.objects.file_offset[id as usize] as usize;
-    &file[off..off + heap.objects.size[id as usize] as usize]
+    let off = heap.objects.file_offset.get(id as usize) as usize;
+    &file[off..off + heap.objects.size.get(id as usize) as usize]
 }
 
 /// Objects whose contents hold `magic` at `offset` (relative to the Go value start).
