@@ -440,8 +440,6 @@ impl HeapBuilder {
                 push(n as u32, t);
             }
         });
-        self.ptrs = Vec::new();
-        self.ptr_end = Vec::new();
         let succ = match succ {
             Ok(s) => s,
             Err(e) => {
@@ -510,6 +508,12 @@ impl HeapBuilder {
             });
         }
         heap.types.sort_by_key(|t| t.addr);
+        // Freed last: the raw pointer values (8 B each) and their ranges (4 B per object)
+        // sit side by side, and freeing them after everything above is allocated leaves one
+        // free block that the dominator pass's work arrays can take in wasm instead of
+        // growing linear memory.
+        self.ptrs = Vec::new();
+        self.ptr_end = Vec::new();
         heap.objects = objects;
         heap.strings = std::mem::take(&mut self.strings);
         heap
