@@ -127,11 +127,12 @@ pub fn load_bytes(data: &[u8]) -> Result<Heap, DecodeError> {
 
 /// Peak bytes the heap build and the core analyses need for a dump with `objects` objects and
 /// `pointers` heap pointer words, counted from an empty process. The arithmetic (see
-/// ARCHITECTURE.md, "Memory"): decoding keeps 33 B per object and 8 B per pointer word; the
-/// graph build adds the sorted object table (29 B + page index), CSR forward and reverse
-/// (8 B per object, 8 B per edge) and transient sort keys; the analyses add 36 B per object
-/// (dominator work arrays 28, retained sizes 8) at their peak. Measured peaks on real dumps
-/// (88–103 B per object at 1.4–2.9 pointers per object) stay below this bound.
+/// ARCHITECTURE.md, "Memory"): decoding keeps 25 B per object and 8 B per pointer word; the
+/// graph build adds the sorted object table (21 B + page index), CSR forward and reverse
+/// (8 B per object, 8 B per edge) and the address order; the analyses add 36 B per object
+/// (dominator work arrays 28, retained sizes 8) at their peak. The bound keeps room for what
+/// a wasm allocator cannot reuse: measured peaks (natively 82–99 B per object, in wasm
+/// 91–118, at 1.4–2.9 pointers per object) stay below it.
 pub fn estimate_peak_bytes(objects: u64, pointers: u64) -> u64 {
     objects
         .saturating_mul(PEAK_BYTES_PER_OBJECT)
