@@ -201,7 +201,9 @@ pub fn load_within(
     Ok((a, decoded - start, end - decoded))
 }
 
-/// Row orders are cached per (table, sort, filter); a few recent ones are kept.
+/// Row orders are cached per (table, sort, filter); a few recent ones are kept, holding at
+/// most one and a half object tables' worth of ids in all: each full order is 4 B per
+/// object, and in wasm memory once grown is never returned.
 const ORDER_CACHE: usize = 8;
 
 type OrderKey = (TableKind, SortSpec, String);
@@ -430,6 +432,29 @@ impl Session {
             let order = hit.1.clone();
             self.orders.push(hit);
             return Ok(order);
+        }
+        // Make room first, so a new full-table order never joins several old ones.
+        let n = self.heap().objects.len();
+        let f = filter.trim();
+        let upper = match table {
+            TableKind::Objects | TableKind::Lost if f.is_empty() => n,
+            TableKind::Objects | TableKind::Lost if f.starts_with("0x") || f.starts_with("0X") => 1,
+            // A class filter keeps at most the matching classes' objects.
+            TableKind::Objects | TableKind::Lost => {
+                let matching = self.classes.matching(f);
+                let rows = &self.classes.classes.classes;
+                rows.iter()
+                    .zip(&matching)
+                    .filter(|(_, &m)| m)
+                    .map(|(c, _)| c.count as usize)
+                    .sum()
+            }
+            _ => 0,
+        };
+        let limit = n + n / 2;
+        let mut total: usize = self.orders.iter().map(|(_, o)| o.len()).sum();
+        while !self.orders.is_empty() && total + upper > limit {
+            total -= self.orders.remove(0).1.len();
         }
         let mut ids = self.base_ids(table)?;
         let filter = filter.trim();
@@ -1024,6 +1049,45 @@ mod tests {
         if class.count <= u64::from(PAGE_MAX) {
             assert_eq!(f.iter().map(|r| r.shallow).sum::<u64>(), class.shallow);
         }
+    }
+
+    #[test]
+    fn cached_orders_hold_at_most_one_and_a_half_tables() {
+        let bytes = fixture("basic-go1.27.dump");
+        let mut s = open(&bytes);
+        let n = s.a.heap.objects.len();
+        for key in ["retained", "shallow", "address", "class", "retained"] {
+            for desc in [true, false] {
+                page(
+                    &mut s,
+                    TableKind::Objects,
+                    0,
+                    10,
+                    SortSpec::new(key, desc),
+                    "",
+                );
+                let cached: usize = s.orders.iter().map(|(_, o)| o.len()).sum();
+                assert!(cached <= n + n / 2, "{cached} ids cached for {n} objects");
+            }
+        }
+        // A small filtered order still sits beside a full one.
+        page(
+            &mut s,
+            TableKind::Objects,
+            0,
+            10,
+            SortSpec::new("retained", true),
+            "",
+        );
+        page(
+            &mut s,
+            TableKind::Objects,
+            0,
+            10,
+            SortSpec::new("retained", true),
+            "=no such class",
+        );
+        assert_eq!(s.orders.len(), 2);
     }
 
     #[test]
