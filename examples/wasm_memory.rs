@@ -105,7 +105,7 @@ fn show_big() {
         let kind = ["alloc", "realloc", "free"][v >> 60];
         let mb = |b: usize| b as f64 / 1048576.0;
         println!(
-            "      {kind} {:.1} MB -> linear {:.1} MB",
+            "      {kind} {:.1} MiB -> linear {:.1} MiB",
             mb(v & ((1 << 60) - 1)),
             mb(BIG[2 * i + 1].load(Ordering::Relaxed))
         );
@@ -184,7 +184,7 @@ fn main() {
         if std::env::var("DS_DEBUG_CAP").is_ok() && p.phase == "decode" && t > tenth {
             tenth = t;
             println!(
-                "  decoded {}0 %: {} objects, linear memory {:.1} MB",
+                "  decoded {}0 %: {} objects, linear memory {:.1} MiB",
                 t,
                 p.objects,
                 linear_mb()
@@ -193,7 +193,7 @@ fn main() {
         show_big();
         if p.phase != last {
             println!(
-                "{:>8.2}s  start {:<18} linear memory {:>8.1} MB",
+                "{:>8.2}s  start {:<18} linear memory {:>8.1} MiB",
                 now() / 1000.0,
                 p.phase,
                 linear_mb()
@@ -204,7 +204,7 @@ fn main() {
     let (a, _, _) = session::load_within(&src, &now, &mut report, None).expect("load");
     let (objects, edges) = (a.heap.objects.len(), a.heap.pointer_edges as usize);
     println!(
-        "{:>8.2}s  analysed{:<21} linear memory {:>8.1} MB",
+        "{:>8.2}s  analysed{:<21} linear memory {:>8.1} MiB",
         now() / 1000.0,
         "",
         linear_mb()
@@ -214,7 +214,7 @@ fn main() {
     std::hint::black_box(s.summary());
     show_big();
     println!(
-        "{:>8.2}s  classes, summary{:<13} linear memory {:>8.1} MB",
+        "{:>8.2}s  classes, summary{:<13} linear memory {:>8.1} MiB",
         now() / 1000.0,
         "",
         linear_mb()
@@ -224,14 +224,14 @@ fn main() {
     show_big();
     let mb = linear_mb();
     println!(
-        "{:>8.2}s  leak suspects{:<16} linear memory {:>8.1} MB",
+        "{:>8.2}s  leak suspects{:<16} linear memory {:>8.1} MiB",
         now() / 1000.0,
         "",
         mb
     );
     let budget = (80 * objects + 8 * edges) as f64 / 1048576.0;
     println!(
-        "{objects} objects, {edges} edges: {:.1} B/object; budget 80 B/object + 8 B/edge = {budget:.1} MB ({:.0} %)",
+        "{objects} objects, {edges} edges: {:.1} B/object; budget 80 B/object + 8 B/edge = {budget:.1} MiB ({:.0} %)",
         mb * 1048576.0 / objects as f64,
         100.0 * mb / budget
     );
