@@ -28,7 +28,6 @@ mod session_driver;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use dumpscope::analysis::classes::Classes;
 use dumpscope::analysis::{goroutines, leaks, lost, retainers, Analysis};
@@ -457,40 +456,8 @@ fn files_that_are_not_dumps_are_named() {
 
 // ---------------------------------------------------------------- graph extremes
 
-const EXTREMES_GO: &str = "1.27";
-
-/// A dump of one of the extreme programs, written by `make extremes` or, when missing, here.
-fn extreme(program: &str) -> Vec<u8> {
-    static WRITING: Mutex<()> = Mutex::new(());
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = root.join("tests/out/extremes");
-    let path = dir.join(format!("{program}-go{EXTREMES_GO}.dump"));
-    if !path.exists() {
-        // One at a time: they share the Go build cache and the toolchain install.
-        let _guard = WRITING.lock().unwrap_or_else(|e| e.into_inner());
-        if !path.exists() {
-            eprintln!(
-                "{} is missing; writing it (as `make extremes` does)",
-                path.display()
-            );
-            let status = std::process::Command::new("bash")
-                .arg(root.join("tests/fixtures/regen.sh"))
-                .args(["--programs", program, "--versions", EXTREMES_GO, "--out"])
-                .arg(&dir)
-                .status()
-                .expect("bash");
-            assert!(
-                status.success(),
-                "tests/fixtures/regen.sh could not write {}: run `make extremes`",
-                path.display()
-            );
-        }
-    }
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
 fn analyse_extreme(program: &str) -> (Analysis, Vec<u8>) {
-    let bytes = extreme(program);
+    let bytes = common::extreme(program);
     let heap = load_bytes(&bytes).unwrap_or_else(|e| panic!("{program}: {e}"));
     assert!(
         heap.decode_error.is_none(),

@@ -688,6 +688,9 @@ pub fn check_reports(a: &Analysis) {
         d.leak_candidates.objects
     );
     let _ = Classes::compute(a);
+
+    let profile = report::pprof::retained_profile(a, &classes, "fuzz");
+    assert!(!profile.is_empty(), "an empty pprof profile");
 }
 
 /// Decodes, analyses and checks everything that decodes.

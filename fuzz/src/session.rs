@@ -106,6 +106,8 @@ pub fn drive(data: &[u8]) {
     }
     s.handle(&Request::Findings, &src);
     s.handle(&Request::Diff, &src);
+    s.handle(&Request::Pprof, &src);
+    assert!(!s.pprof().is_empty(), "an empty pprof profile");
 
     // Compared with itself, then the comparison taken apart again.
     if let Ok((b, _, _)) = session::load(&src, &|| 0.0, &mut |_| {}) {

@@ -125,6 +125,14 @@ enum Command {
         #[arg(long, default_value_t = 100)]
         classes: usize,
     },
+    /// Retained memory as a pprof profile (dominator chains as stacks), for `go tool pprof`
+    /// and other pprof viewers: a flame graph whose cumulative bytes are retained bytes.
+    Pprof {
+        dump: PathBuf,
+        /// Where to write the profile (protobuf; pprof also reads it uncompressed).
+        #[arg(short, long)]
+        output: PathBuf,
+    },
     /// In-use bytes and objects across dumps of one process, in time order (MemStats.LastGC),
     /// by class and by allocation site; classes that grow in every dump are flagged.
     Timeline {
@@ -613,6 +621,20 @@ fn run(cli: Cli) -> Result<(), String> {
                     w.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
                 }
             }
+        }
+        Command::Pprof { dump, output } => {
+            let a = load(&dump)?;
+            let c = Classes::compute(&a);
+            let name = dump.file_name().map(|n| n.to_string_lossy().into_owned());
+            let comment = report::pprof::comment(name.as_deref().unwrap_or("the dump"));
+            let profile = report::pprof::retained_profile(&a, &c, &comment);
+            std::fs::write(&output, &profile).map_err(|e| format!("{}: {e}", output.display()))?;
+            eprintln!(
+                "dumpscope: wrote {} ({} B); view it with `go tool pprof -http=: {}`",
+                output.display(),
+                profile.len(),
+                output.display()
+            );
         }
         Command::Timeline { dumps, limit, json } => {
             let files = dump_files(&dumps)?;

@@ -8,6 +8,7 @@
 //! - [`timeline`]: in-use bytes per dump over time, by class and allocation site.
 
 pub mod html;
+pub mod pprof;
 pub mod redact;
 pub mod share;
 pub mod timeline;

@@ -70,6 +70,8 @@ pub enum Request {
     /// self-contained HTML file sent back as a Blob. Redacted with `key` (64 hex digits; the
     /// UI keeps it in localStorage, the worker has no storage).
     Report { key: String },
+    /// Retained memory as a pprof profile (`report::pprof`), sent back as a Blob.
+    Pprof,
 }
 
 /// The tables the worker can page through.
@@ -172,6 +174,11 @@ pub enum Response {
     /// The report travels as the Blob beside the message.
     Report {
         file_name: String,
+    },
+    /// The pprof profile travels as the Blob beside the message.
+    Pprof {
+        file_name: String,
+        bytes: u64,
     },
     /// A request could not be answered (e.g. no object at an address).
     Error {

@@ -343,7 +343,8 @@ impl Session {
             | Request::LoadUrl { .. }
             | Request::LoadCompare { .. }
             | Request::Export { .. }
-            | Request::Report { .. } => err("not a query"),
+            | Request::Report { .. }
+            | Request::Pprof => err("not a query"),
         }
     }
 
@@ -888,6 +889,12 @@ impl Session {
         let mut opts = share::Options::new(Some(key.clone()));
         opts.generator = format!("dumpscope {} (web)", env!("CARGO_PKG_VERSION"));
         share::report(&dumps, &opts)
+    }
+
+    /// Retained memory as a pprof profile: the bytes `dumpscope pprof` writes for this file.
+    pub fn pprof(&self) -> Vec<u8> {
+        let comment = crate::report::pprof::comment(&self.name);
+        crate::report::pprof::retained_profile(&self.a, &self.classes.classes, &comment)
     }
 
     /// A whole table as CSV or JSON text, with its row count.

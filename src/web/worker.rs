@@ -181,6 +181,29 @@ fn handle(env: RequestEnvelope, blob: Option<Blob>) {
                 Err(message) => post(id, Response::Error { message }, None),
             }
         }
+        Request::Pprof => {
+            let result = STATE.with(|s| {
+                let s = s.borrow();
+                let session = s.session.as_ref().ok_or("no dump is loaded")?;
+                let base = s
+                    .file_name
+                    .trim_end_matches(".dump")
+                    .replace(['/', '\\'], "_");
+                let profile = session.pprof();
+                let parts = Array::of1(&Uint8Array::from(&profile[..]));
+                let opts = BlobPropertyBag::new();
+                opts.set_type("application/octet-stream");
+                let blob = Blob::new_with_u8_array_sequence_and_options(&parts, &opts)
+                    .map_err(js_message)?;
+                Ok::<_, String>((format!("{base}-retained.pb"), profile.len() as u64, blob))
+            });
+            match result {
+                Ok((file_name, bytes, b)) => {
+                    post(id, Response::Pprof { file_name, bytes }, Some(&b))
+                }
+                Err(message) => post(id, Response::Error { message }, None),
+            }
+        }
         Request::Report { key } => {
             let result = STATE.with(|s| {
                 let s = s.borrow();

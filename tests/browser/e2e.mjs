@@ -342,6 +342,19 @@ await check('export: objects as CSV is downloaded', async () => {
   await shot(page, 'export');
 });
 
+await check('export: retained memory as pprof, byte for byte what the CLI writes', async () => {
+  await nav(page, 'export');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click(T('pprof-button'))]);
+  assertEq(download.suggestedFilename(), 'basic-go1.27-retained.pb', 'file name');
+  const file = path.join(OUT, 'web-retained.pb');
+  await download.saveAs(file);
+  const want = path.join(OUT, 'cli-retained.pb');
+  const r = spawnSync(CLI, ['pprof', basic27, '-o', want], { cwd: ROOT, encoding: 'utf8' });
+  assert(r.status === 0, `dumpscope pprof: ${r.stderr}`);
+  assert(fs.readFileSync(file).equals(fs.readFileSync(want)), 'the profile differs from the CLI\'s');
+  await page.waitForSelector(T('pprof-status'));
+});
+
 await check('leak suspects: the ranked findings of the CLI, with evidence', async () => {
   const leaky = path.join(FIXTURES, 'leaky-go1.27.dump');
   const expected = cli('leaks', '--json', leaky);

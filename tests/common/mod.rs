@@ -1,7 +1,8 @@
 //! Shared helpers for the integration tests: fixture paths, expectations, object bytes.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use dumpscope::analysis::Analysis;
 use dumpscope::heap::{Heap, ObjectId};
@@ -57,3 +58,55 @@ pub fn word(heap: &Heap, file: &[u8], id: ObjectId, offset: usize) -> u64 {
 }
 
 pub const VERSIONS: [&str; 2] = ["go1.19", "go1.27"];
+
+const EXTREMES_GO: &str = "1.27";
+
+/// A dump of one of the extreme programs, written by `make extremes` or, when missing, here.
+pub fn extreme(program: &str) -> Vec<u8> {
+    static WRITING: Mutex<()> = Mutex::new(());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = root.join("tests/out/extremes");
+    let path = dir.join(format!("{program}-go{EXTREMES_GO}.dump"));
+    if !path.exists() {
+        // One at a time: they share the Go build cache and the toolchain install.
+        let _guard = WRITING.lock().unwrap_or_else(|e| e.into_inner());
+        if !path.exists() {
+            eprintln!(
+                "{} is missing; writing it (as `make extremes` does)",
+                path.display()
+            );
+            let status = std::process::Command::new("bash")
+                .arg(root.join("tests/fixtures/regen.sh"))
+                .args(["--programs", program, "--versions", EXTREMES_GO, "--out"])
+                .arg(&dir)
+                .status()
+                .expect("bash");
+            assert!(
+                status.success(),
+                "tests/fixtures/regen.sh could not write {}: run `make extremes`",
+                path.display()
+            );
+        }
+    }
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The `go` binary of Go 1.19 (tests/fixtures/toolchain.sh installs it when missing).
+pub fn go() -> PathBuf {
+    static FINDING: Mutex<()> = Mutex::new(());
+    let _guard = FINDING.lock().unwrap_or_else(|e| e.into_inner());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(". tests/fixtures/toolchain.sh && go_for 1.19")
+        .current_dir(root)
+        .output()
+        .expect("bash");
+    assert!(
+        out.status.success(),
+        "tests/fixtures/toolchain.sh found no Go 1.19: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = String::from_utf8(out.stdout).unwrap();
+    PathBuf::from(path.lines().last().expect("a path").trim())
+}

@@ -214,7 +214,62 @@ pub fn ExportView() -> Html {
                 Some(Err(e)) => html! { <p class="err">{ e }</p> },
             } }
             <ReportPanel />
+            <PprofPanel />
         </div>
+    }
+}
+
+/// "Download pprof": retained memory as a pprof profile (the bytes `dumpscope pprof`
+/// writes), for `go tool pprof` and other flame-graph viewers.
+#[function_component]
+fn PprofPanel() -> Html {
+    let app = use_context::<AppCtx>().expect("AppCtx");
+    let busy = use_state(|| false);
+    let status = use_state(|| None::<Result<(String, u64, String), String>>);
+    let onclick = {
+        let (busy, status) = (busy.clone(), status.clone());
+        let bridge = app.bridge.clone();
+        Callback::from(move |_: MouseEvent| {
+            busy.set(true);
+            let (busy, status) = (busy.clone(), status.clone());
+            bridge.request(
+                Request::Pprof,
+                None,
+                Callback::from(move |r: Reply| {
+                    busy.set(false);
+                    status.set(Some(match (r.resp, r.blob) {
+                        (Response::Pprof { file_name, bytes }, Some(blob)) => {
+                            match save_blob(&blob, &file_name) {
+                                Some(url) => Ok((file_name, bytes, url)),
+                                None => Err("the browser refused the download".into()),
+                            }
+                        }
+                        (Response::Error { message }, _) => Err(message),
+                        _ => Err("no profile came back".into()),
+                    }));
+                }),
+            );
+        })
+    };
+    html! {
+        <>
+            <h2>{ "Retained memory as pprof" }</h2>
+            <p class="muted">{ "A pprof profile whose stacks are dominator chains: each object is a sample, its stack                 its class, the class of what dominates it, and so on up to its root. In a flame graph a frame's                 cumulative bytes are what its objects retain. Open it with " }
+                <code>{ "go tool pprof -http=: FILE" }</code>{ ". Class names and root labels only: no contents." }</p>
+            <div class="row">
+                <button data-testid="pprof-button" disabled={*busy} {onclick}>
+                    { if *busy { "writing the profile…" } else { "Download pprof" } }
+                </button>
+            </div>
+            { match &*status {
+                None => html! {},
+                Some(Ok((name, bytes, url))) => html! {
+                    <p data-testid="pprof-status">{ format!("Saved {name} ({}). ", fmt::bytes(*bytes)) }
+                        <a href={url.clone()} download={name.clone()}>{ "save again" }</a></p>
+                },
+                Some(Err(e)) => html! { <p class="err">{ e }</p> },
+            } }
+        </>
     }
 }
 
