@@ -94,6 +94,76 @@ pub fn LostView() -> Html {
     }
 }
 
+/// A file the worker wrote and the browser saved: its name, what it holds (" (12 rows)"),
+/// and the object URL for "save again".
+#[derive(Clone, PartialEq)]
+struct Saved {
+    name: String,
+    detail: String,
+    url: String,
+}
+
+/// What a file-bearing response says about its file (the Blob travels beside it).
+fn file_of(r: &Response) -> Option<(&str, String)> {
+    match r {
+        Response::Export { file_name, rows } => {
+            Some((file_name, format!(" ({} rows)", fmt::count(*rows))))
+        }
+        Response::Report { file_name } => Some((file_name, String::new())),
+        Response::Pprof { file_name, bytes } => {
+            Some((file_name, format!(" ({})", fmt::bytes(*bytes))))
+        }
+        _ => None,
+    }
+}
+
+/// Asks the worker for a file and saves the Blob that comes back; `status` gets the saved
+/// file or the reason there is none. `busy` is set while the worker works.
+fn request_file(
+    bridge: &super::bridge::Bridge,
+    req: Request,
+    busy: &UseStateHandle<bool>,
+    status: &UseStateHandle<Option<Result<Saved, String>>>,
+) {
+    busy.set(true);
+    let (busy, status) = (busy.clone(), status.clone());
+    bridge.request(
+        req,
+        None,
+        Callback::from(move |r: Reply| {
+            busy.set(false);
+            status.set(Some(match (file_of(&r.resp), &r.blob) {
+                (Some((name, detail)), Some(blob)) => match save_blob(blob, name) {
+                    Some(url) => Ok(Saved {
+                        name: name.to_string(),
+                        detail,
+                        url,
+                    }),
+                    None => Err("the browser refused the download".to_string()),
+                },
+                _ => Err(match r.resp {
+                    Response::Error { message } => message,
+                    _ => "no file came back".to_string(),
+                }),
+            }));
+        }),
+    );
+}
+
+/// "Saved NAME (detail). save again", `extra` after it, or the error.
+fn saved_status(status: &Option<Result<Saved, String>>, testid: &'static str, extra: Html) -> Html {
+    match status {
+        None => html! {},
+        Some(Ok(f)) => html! {
+            <p data-testid={testid}>{ format!("Saved {}{}. ", f.name, f.detail) }
+                <a href={f.url.clone()} download={f.name.clone()}>{ "save again" }</a>
+                { extra }
+            </p>
+        },
+        Some(Err(e)) => html! { <p class="err">{ e }</p> },
+    }
+}
+
 fn save_blob(blob: &web_sys::Blob, file_name: &str) -> Option<String> {
     let url = web_sys::Url::create_object_url_with_blob(blob).ok()?;
     let doc = web_sys::window()?.document()?;
@@ -109,7 +179,7 @@ pub fn ExportView() -> Html {
     let app = use_context::<AppCtx>().expect("AppCtx");
     let table = use_node_ref();
     let format = use_node_ref();
-    let status = use_state(|| None::<Result<(String, u64, String), String>>);
+    let status = use_state(|| None::<Result<Saved, String>>);
     let busy = use_state(|| false);
     let onclick = {
         let (table, format, status, busy) =
@@ -135,32 +205,13 @@ pub fn ExportView() -> Html {
             } else {
                 ExportFormat::Csv
             };
-            busy.set(true);
-            let (status, busy) = (status.clone(), busy.clone());
-            bridge.request(
-                Request::Export {
-                    sort: default_sort(&table),
-                    table,
-                    filter: String::new(),
-                    format,
-                },
-                None,
-                Callback::from(move |r: Reply| {
-                    busy.set(false);
-                    match (r.resp, r.blob) {
-                        (Response::Export { file_name, rows }, Some(blob)) => {
-                            match save_blob(&blob, &file_name) {
-                                Some(url) => status.set(Some(Ok((file_name, rows, url)))),
-                                None => {
-                                    status.set(Some(Err("the browser refused the download".into())))
-                                }
-                            }
-                        }
-                        (Response::Error { message }, _) => status.set(Some(Err(message))),
-                        _ => status.set(Some(Err("no file came back".into()))),
-                    }
-                }),
-            );
+            let req = Request::Export {
+                sort: default_sort(&table),
+                table,
+                filter: String::new(),
+                format,
+            };
+            request_file(&bridge, req, &busy, &status);
         })
     };
     let summary_json = {
@@ -177,7 +228,8 @@ pub fn ExportView() -> Html {
             );
             if let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) {
                 if let Some(url) = save_blob(&blob, &name) {
-                    status.set(Some(Ok((name, 1, url))));
+                    let detail = String::new();
+                    status.set(Some(Ok(Saved { name, detail, url })));
                 }
             }
         })
@@ -205,14 +257,7 @@ pub fn ExportView() -> Html {
                 <button data-testid="export-button" disabled={*busy} {onclick}>{ if *busy { "exporting…" } else { "Export" } }</button>
                 <button onclick={summary_json}>{ "Summary as JSON" }</button>
             </div>
-            { match &*status {
-                None => html! {},
-                Some(Ok((name, rows, url))) => html! {
-                    <p data-testid="export-status">{ format!("Saved {name} ({} rows). ", fmt::count(*rows)) }
-                        <a href={url.clone()} download={name.clone()}>{ "save again" }</a></p>
-                },
-                Some(Err(e)) => html! { <p class="err">{ e }</p> },
-            } }
+            { saved_status(&status, "export-status", html! {}) }
             <ReportPanel />
             <PprofPanel />
         </div>
@@ -225,31 +270,11 @@ pub fn ExportView() -> Html {
 fn PprofPanel() -> Html {
     let app = use_context::<AppCtx>().expect("AppCtx");
     let busy = use_state(|| false);
-    let status = use_state(|| None::<Result<(String, u64, String), String>>);
+    let status = use_state(|| None::<Result<Saved, String>>);
     let onclick = {
         let (busy, status) = (busy.clone(), status.clone());
         let bridge = app.bridge.clone();
-        Callback::from(move |_: MouseEvent| {
-            busy.set(true);
-            let (busy, status) = (busy.clone(), status.clone());
-            bridge.request(
-                Request::Pprof,
-                None,
-                Callback::from(move |r: Reply| {
-                    busy.set(false);
-                    status.set(Some(match (r.resp, r.blob) {
-                        (Response::Pprof { file_name, bytes }, Some(blob)) => {
-                            match save_blob(&blob, &file_name) {
-                                Some(url) => Ok((file_name, bytes, url)),
-                                None => Err("the browser refused the download".into()),
-                            }
-                        }
-                        (Response::Error { message }, _) => Err(message),
-                        _ => Err("no profile came back".into()),
-                    }));
-                }),
-            );
-        })
+        Callback::from(move |_: MouseEvent| request_file(&bridge, Request::Pprof, &busy, &status))
     };
     html! {
         <>
@@ -261,14 +286,7 @@ fn PprofPanel() -> Html {
                     { if *busy { "writing the profile…" } else { "Download pprof" } }
                 </button>
             </div>
-            { match &*status {
-                None => html! {},
-                Some(Ok((name, bytes, url))) => html! {
-                    <p data-testid="pprof-status">{ format!("Saved {name} ({}). ", fmt::bytes(*bytes)) }
-                        <a href={url.clone()} download={name.clone()}>{ "save again" }</a></p>
-                },
-                Some(Err(e)) => html! { <p class="err">{ e }</p> },
-            } }
+            { saved_status(&status, "pprof-status", html! {}) }
         </>
     }
 }
@@ -305,35 +323,24 @@ fn report_key() -> Result<(String, bool), String> {
 fn ReportPanel() -> Html {
     let app = use_context::<AppCtx>().expect("AppCtx");
     let busy = use_state(|| false);
-    let status = use_state(|| None::<Result<(String, String, bool), String>>);
+    let status = use_state(|| None::<Result<Saved, String>>);
+    // Whether the key of the last report is kept in localStorage.
+    let stored = use_state(|| true);
     let onclick = {
-        let (busy, status) = (busy.clone(), status.clone());
+        let (busy, status, stored) = (busy.clone(), status.clone(), stored.clone());
         let bridge = app.bridge.clone();
-        Callback::from(move |_: MouseEvent| {
-            let (key, stored) = match report_key() {
-                Ok(k) => k,
-                Err(e) => return status.set(Some(Err(e))),
-            };
-            busy.set(true);
-            let (busy, status) = (busy.clone(), status.clone());
-            bridge.request(
-                Request::Report { key },
-                None,
-                Callback::from(move |r: Reply| {
-                    busy.set(false);
-                    status.set(Some(match (r.resp, r.blob) {
-                        (Response::Report { file_name }, Some(blob)) => {
-                            match save_blob(&blob, &file_name) {
-                                Some(url) => Ok((file_name, url, stored)),
-                                None => Err("the browser refused the download".into()),
-                            }
-                        }
-                        (Response::Error { message }, _) => Err(message),
-                        _ => Err("no report came back".into()),
-                    }));
-                }),
-            );
+        Callback::from(move |_: MouseEvent| match report_key() {
+            Ok((key, kept)) => {
+                stored.set(kept);
+                request_file(&bridge, Request::Report { key }, &busy, &status);
+            }
+            Err(e) => status.set(Some(Err(e))),
         })
+    };
+    let no_storage = if *stored {
+        html! {}
+    } else {
+        html! { <span class="muted">{ " (no localStorage: this report's pseudonyms match no other)" }</span> }
     };
     html! {
         <>
@@ -347,16 +354,7 @@ fn ReportPanel() -> Html {
                     { if *busy { "writing the report…" } else { "Download report" } }
                 </button>
             </div>
-            { match &*status {
-                None => html! {},
-                Some(Ok((name, url, stored))) => html! {
-                    <p data-testid="report-status">{ format!("Saved {name}. ") }
-                        <a href={url.clone()} download={name.clone()}>{ "save again" }</a>
-                        if !stored { <span class="muted">{ " (no localStorage: this report's pseudonyms match no other)" }</span> }
-                    </p>
-                },
-                Some(Err(e)) => html! { <p class="err">{ e }</p> },
-            } }
+            { saved_status(&status, "report-status", no_storage) }
         </>
     }
 }
