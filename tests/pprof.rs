@@ -11,8 +11,9 @@ use std::process::Command;
 
 use common::{analyse, fixture};
 use dumpscope::analysis::classes::Classes;
+use dumpscope::analysis::flame::{self, MAX_DEPTH};
 use dumpscope::analysis::Analysis;
-use dumpscope::report::pprof::{self, MAX_DEPTH};
+use dumpscope::report::pprof;
 
 /// A row of `pprof -top`: flat and cumulative values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,7 +104,7 @@ fn check(a: &Analysis, file: &Path, out: &Path) -> (HashMap<String, Row>, Classe
         }
     }
     let mut checked = 0;
-    let frames = pprof::class_frames(&classes);
+    let frames = flame::class_frames(&classes);
     for (c, class) in classes.classes.iter().enumerate() {
         let frame = &frames[c];
         let Some(row) = space.get(frame) else {

@@ -5,6 +5,7 @@
 pub mod classes;
 pub mod diff;
 pub mod dominators;
+pub mod flame;
 pub mod goroutines;
 pub mod leaks;
 pub mod lost;

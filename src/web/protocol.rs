@@ -72,6 +72,8 @@ pub enum Request {
     Report { key: String },
     /// Retained memory as a pprof profile (`report::pprof`), sent back as a Blob.
     Pprof,
+    /// The flame graph of retained memory (`analysis::flame`).
+    Flame,
 }
 
 /// The tables the worker can page through.
@@ -175,6 +177,7 @@ pub enum Response {
     Report {
         file_name: String,
     },
+    Flame(Box<FlameView>),
     /// The pprof profile travels as the Blob beside the message.
     Pprof {
         file_name: String,
@@ -313,6 +316,38 @@ pub struct CompareDump {
     pub bytes: u64,
     /// The dump the other views show.
     pub current: bool,
+}
+
+/// The flame graph of retained memory: the dominator tree merged by class path
+/// (`analysis::flame`), the nodes too narrow to see left out.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct FlameView {
+    /// Reachable bytes: the width of the whole graph.
+    pub total_bytes: u64,
+    /// Parents before children.
+    pub nodes: Vec<FlameRow>,
+    /// Nodes left out: each under [`FLAME_MIN_SHARE`] of the total, or past [`FLAME_NODES`].
+    pub omitted_nodes: u64,
+}
+
+/// A flame node is sent when it holds at least this share of the reachable bytes.
+pub const FLAME_MIN_SHARE: f64 = 1e-4;
+/// Flame nodes sent at most (the largest; a parent is never smaller than its child).
+pub const FLAME_NODES: usize = 5000;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct FlameRow {
+    /// Index into [`FlameView::nodes`]; `u32::MAX` for a root's node.
+    pub parent: u32,
+    pub name: String,
+    /// "class", "root" or "deeper".
+    pub kind: String,
+    /// Bytes and objects whose path ends here.
+    pub self_bytes: u64,
+    pub self_objects: u64,
+    /// With everything below: what the node's objects retain.
+    pub cum_bytes: u64,
+    pub cum_objects: u64,
 }
 
 /// `analysis::diff` of 2 or 3 dumps of one process.

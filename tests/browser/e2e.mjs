@@ -233,6 +233,24 @@ await check('dominator tree: rows sorted by retained size, expandable', async ()
   await shot(page, 'dominators');
 });
 
+await check('flame graph: a class frame as wide as its retained size in the CLI; a click zooms in', async () => {
+  const top = cli('classes', '--json', '--limit', '1', basic27)[0];
+  await nav(page, 'flame');
+  await page.waitForSelector(T('flame-node'));
+  const frames = await page.$$eval(T('flame-node'), (l) => l.map((g) => ({ name: g.dataset.name, cum: Number(g.dataset.cum) })));
+  const f = frames.find((x) => x.name === top.class);
+  assert(f, `no frame for ${top.class}`);
+  assertEq(f.cum, top.retained, `retained bytes of ${top.class}`);
+  const sel = `${T('flame-node')}[data-name="${top.class}"]`;
+  await page.click(sel);
+  await page.waitForSelector(T('flame-detail'));
+  const width = await page.$eval(`${sel} rect`, (r) => Number(r.getAttribute('width')));
+  assert(width > 1190, `the zoomed frame is ${width} of 1200 wide`);
+  await shot(page, 'flame');
+  await page.click(`${T('flame-path')} a`);
+  await page.waitForFunction(() => !document.querySelector('[data-testid="flame-detail"]'));
+});
+
 await check('objects: virtualized table, only visible rows in the DOM', async () => {
   await nav(page, 'objects');
   await page.waitForSelector(T('object-row'));
@@ -889,6 +907,8 @@ await check('robustness: a million-deep list loads and the retainers of its tail
   // Still alive, and the views that walk the whole dominator tree work on it too.
   await nav(rpage, 'dominators');
   await rpage.waitForSelector(T('dom-row'), { timeout: 60000 });
+  await nav(rpage, 'flame');
+  await rpage.waitForSelector(T('flame-node'), { timeout: 60000 });
   await nav(rpage, 'leaks');
   await rpage.waitForSelector(`${T('finding')}, ${T('no-findings')}`, { timeout: 120000 });
   await nav(rpage, 'classes');

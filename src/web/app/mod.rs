@@ -7,6 +7,7 @@
 mod bridge;
 mod compare;
 mod dominators;
+mod flame;
 mod fmt;
 mod goroutines;
 mod inspector;
@@ -180,6 +181,7 @@ impl App {
             ViewKind::Leaks => html! { <leaks::LeakSuspects /> },
             ViewKind::Compare => html! { <compare::CompareView /> },
             ViewKind::Dominators => html! { <dominators::DominatorTreeView /> },
+            ViewKind::Flame => html! { <flame::FlameGraph /> },
             ViewKind::Objects => html! { <tables::ObjectsView filter={r.filter.clone()} /> },
             ViewKind::Classes => html! { <tables::ClassesView filter={r.filter.clone()} /> },
             ViewKind::Goroutines => {

@@ -9,6 +9,7 @@ pub enum ViewKind {
     Overview,
     Leaks,
     Dominators,
+    Flame,
     Objects,
     Classes,
     Goroutines,
@@ -20,10 +21,11 @@ pub enum ViewKind {
 }
 
 impl ViewKind {
-    pub const SIDEBAR: [ViewKind; 11] = [
+    pub const SIDEBAR: [ViewKind; 12] = [
         ViewKind::Overview,
         ViewKind::Leaks,
         ViewKind::Dominators,
+        ViewKind::Flame,
         ViewKind::Objects,
         ViewKind::Classes,
         ViewKind::Goroutines,
@@ -39,6 +41,7 @@ impl ViewKind {
             ViewKind::Overview => "overview",
             ViewKind::Leaks => "leaks",
             ViewKind::Dominators => "dominators",
+            ViewKind::Flame => "flame",
             ViewKind::Objects => "objects",
             ViewKind::Classes => "classes",
             ViewKind::Goroutines => "goroutines",
@@ -55,6 +58,7 @@ impl ViewKind {
             ViewKind::Overview => "Overview",
             ViewKind::Leaks => "Leak suspects",
             ViewKind::Dominators => "Dominator tree",
+            ViewKind::Flame => "Flame graph",
             ViewKind::Objects => "Objects",
             ViewKind::Classes => "Classes",
             ViewKind::Goroutines => "Goroutines",
