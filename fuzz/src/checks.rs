@@ -691,6 +691,51 @@ pub fn check_reports(a: &Analysis) {
 
     let profile = report::pprof::retained_profile(a, &classes, "fuzz");
     assert!(!profile.is_empty(), "an empty pprof profile");
+    check_flame(a, &classes);
+}
+
+/// The flame tree (`analysis::flame`): every reachable object in one node, the roots'
+/// nodes as wide as the reachable heap, and, when no path was cut at `MAX_DEPTH`, the
+/// topmost nodes of each class as wide as the class's retained bytes.
+pub fn check_flame(a: &Analysis, classes: &Classes) {
+    use dumpscope::analysis::flame::{Flame, FrameKind, NO_PARENT};
+    let f = Flame::compute(a, classes);
+    let cum = f.cumulative();
+    let objects: u64 = f.nodes.iter().map(|n| n.objects).sum();
+    assert_eq!(objects, a.reachable_objects(), "objects in the flame tree");
+    let top: u64 = (0..f.nodes.len())
+        .filter(|&i| f.nodes[i].parent == NO_PARENT)
+        .map(|i| cum[i].0)
+        .sum();
+    assert_eq!(top, a.reachable_bytes(), "the flame roots' width");
+    let cut = f
+        .nodes
+        .iter()
+        .any(|n| f.kinds[n.frame as usize] == FrameKind::Deeper);
+    let mut by_class = vec![0u64; classes.classes.len()];
+    for (i, n) in f.nodes.iter().enumerate() {
+        assert!(
+            n.parent == NO_PARENT || (n.parent as usize) < i,
+            "flame order"
+        );
+        if f.kinds[n.frame as usize] != FrameKind::Class {
+            continue;
+        }
+        let mut p = n.parent;
+        let mut nested = false;
+        while p != NO_PARENT {
+            nested |= f.nodes[p as usize].frame == n.frame;
+            p = f.nodes[p as usize].parent;
+        }
+        if !nested {
+            by_class[n.frame as usize] += cum[i].0;
+        }
+    }
+    if !cut {
+        for (c, class) in classes.classes.iter().enumerate() {
+            assert_eq!(by_class[c], class.retained, "flame width of class {c}");
+        }
+    }
 }
 
 /// Decodes, analyses and checks everything that decodes.

@@ -107,6 +107,18 @@ pub fn drive(data: &[u8]) {
     s.handle(&Request::Findings, &src);
     s.handle(&Request::Diff, &src);
     s.handle(&Request::Pprof, &src);
+    if let Response::Flame(v) = s.handle(&Request::Flame, &src) {
+        for (i, n) in v.nodes.iter().enumerate() {
+            assert!(
+                n.parent == u32::MAX || (n.parent as usize) < i,
+                "a flame node before its parent"
+            );
+            assert!(
+                n.cum_bytes >= n.self_bytes,
+                "a flame node narrower than itself"
+            );
+        }
+    }
     assert!(!s.pprof().is_empty(), "an empty pprof profile");
 
     // Compared with itself, then the comparison taken apart again.
