@@ -229,6 +229,13 @@ fn main() {
         "",
         mb
     );
+    std::hint::black_box(s.flame());
+    println!(
+        "{:>8.2}s  flame graph{:<18} linear memory {:>8.1} MiB",
+        now() / 1000.0,
+        "",
+        linear_mb()
+    );
     let budget = (80 * objects + 8 * edges) as f64 / 1048576.0;
     println!(
         "{objects} objects, {edges} edges: {:.1} B/object; budget 80 B/object + 8 B/edge = {budget:.1} MiB ({:.0} %)",

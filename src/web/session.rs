@@ -223,6 +223,8 @@ pub struct Session {
     pub a: Analysis,
     pub classes: ClassTable,
     leaks: Option<Leaks>,
+    /// The flame view, built on first use (a few thousand rows).
+    flame: Option<FlameView>,
     orders: Vec<(OrderKey, Rc<Vec<u32>>)>,
     /// Dumps to compare with this one, in the order they were added.
     pub baselines: Vec<Baseline>,
@@ -242,6 +244,7 @@ impl Session {
             classes: ClassTable::compute(&a),
             a,
             leaks: None,
+            flame: None,
             orders: Vec::new(),
             baselines: Vec::new(),
         }
@@ -892,8 +895,15 @@ impl Session {
         share::report(&dumps, &opts)
     }
 
-    /// The flame graph of retained memory, without the nodes too narrow to see.
-    pub fn flame(&self) -> FlameView {
+    /// The flame graph of retained memory, without the nodes too narrow to see (built once).
+    pub fn flame(&mut self) -> FlameView {
+        if self.flame.is_none() {
+            self.flame = Some(self.build_flame());
+        }
+        self.flame.clone().expect("just built")
+    }
+
+    fn build_flame(&self) -> FlameView {
         use crate::analysis::flame::{Flame, FrameKind, NO_PARENT};
         let flame = Flame::compute(&self.a, &self.classes.classes);
         let cum = flame.cumulative();
