@@ -36,6 +36,7 @@ const VIEWS = [
   ['classes', T('class-row')],
   ['objects', T('object-row')],
   ['dominators', T('dom-row')],
+  ['flame', T('flame-node')],
   ['goroutines', T('goroutine-group')],
   ['lost', T('lost-summary')],
 ];
