@@ -63,9 +63,15 @@ impl ObjectTable {
         let mut first = Vec::with_capacity(pages as usize);
         let mut i = 0usize;
         for p in 0..pages {
-            let start = base + p * PAGE;
-            while i < self.addr.len() && self.addr[i] < start {
-                i += 1;
+            // The sentinel page past an object in the address space's last page starts
+            // beyond 2^64: every object is below it.
+            match base.checked_add(p * PAGE) {
+                Some(start) => {
+                    while i < self.addr.len() && self.addr[i] < start {
+                        i += 1;
+                    }
+                }
+                None => i = self.addr.len(),
             }
             first.push(i as u32);
         }
@@ -530,5 +536,28 @@ mod tests {
                 assert_eq!(t.find(q), expect, "case {case} addr 0x{q:x}");
             }
         }
+    }
+
+    /// Objects in the address space's last page (a fuzzed dump's, never Go's): the page
+    /// index's sentinel lies past 2^64, and every lookup still finds them.
+    #[test]
+    fn find_at_the_top_of_the_address_space() {
+        let mut t = ObjectTable::default();
+        let top = u64::MAX - 63;
+        for (a, size) in [(top - PAGE, 32), (top, 16), (top + 32, 31)] {
+            t.addr.push(a);
+            t.size.push(size);
+        }
+        t.build_page_index();
+        assert!(!t.page_first.is_empty(), "dense enough for the page index");
+        assert_eq!(t.find(top - PAGE + 31), Some(0));
+        assert_eq!(t.find(top), Some(1));
+        assert_eq!(t.find(top + 16), None);
+        assert_eq!(t.find(u64::MAX - 1), Some(2));
+        assert_eq!(
+            t.find(u64::MAX),
+            None,
+            "the last object ends one byte short"
+        );
     }
 }
