@@ -926,9 +926,10 @@ impl Session {
             } else {
                 row_of[node.parent as usize]
             };
-            if node.parent != NO_PARENT && parent == u32::MAX {
-                continue; // its parent was cut by the node limit (equal widths)
-            }
+            debug_assert!(
+                node.parent == NO_PARENT || parent != u32::MAX,
+                "parent kept"
+            );
             row_of[i as usize] = nodes.len() as u32;
             let f = node.frame as usize;
             nodes.push(FlameRow {
