@@ -77,7 +77,7 @@ fn pprof_top(profile: &Path, sample_index: &str) -> (HashMap<String, Row>, u64) 
 }
 
 /// Writes the profile of `a` as the CLI does and reads it back with pprof.
-fn check(a: &Analysis, file: &Path, out: &Path) -> (HashMap<String, Row>, Classes) {
+fn check(a: &Analysis, file: &Path, out: &Path) -> HashMap<String, Row> {
     let classes = Classes::compute(a);
     let name = file.file_name().unwrap().to_str().unwrap();
     let profile = pprof::retained_profile(a, &classes, &pprof::comment(name));
@@ -144,7 +144,7 @@ fn check(a: &Analysis, file: &Path, out: &Path) -> (HashMap<String, Row>, Classe
         .map(|(_, r)| r.cum)
         .sum();
     assert_eq!(root_cum, a.reachable_bytes(), "{name}: root frames");
-    (space, classes)
+    space
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -161,7 +161,7 @@ fn pprof_reads_retained_sizes_of_every_class() {
     ] {
         let (a, _) = analyse(name);
         let out = scratch(name);
-        let (rows, _) = check(&a, &fixture(name), &out);
+        let rows = check(&a, &fixture(name), &out);
         assert!(!rows.contains_key("(deeper)"), "{name}: truncated stacks");
         std::fs::remove_file(&out).unwrap();
     }
@@ -173,7 +173,7 @@ fn leaky_cache_in_pprof() {
     let name = "leaky-go1.27.dump";
     let (a, _) = analyse(name);
     let out = scratch("leaky-cache");
-    let (rows, _) = check(&a, &fixture(name), &out);
+    let rows = check(&a, &fixture(name), &out);
     std::fs::remove_file(&out).unwrap();
     assert_eq!(rows["main.newSession (main.go:68)"].cum, 384_000);
     assert_eq!(rows["main.newSession (main.go:66)"].flat, 256_000);
@@ -198,7 +198,7 @@ fn million_deep_list_is_one_frame() {
     );
     let out = scratch("deeplist");
     let path = PathBuf::from("deeplist-go1.27.dump");
-    let (rows, _) = check(&a, &path, &out);
+    let rows = check(&a, &path, &out);
     std::fs::remove_file(&out).unwrap();
     assert!(!rows.contains_key("(deeper)"));
     let expect = common::expect("deeplist");
@@ -247,12 +247,9 @@ fn alternating_chain_stops_at_max_depth() {
     let a = Analysis::new(heap);
     assert_eq!(a.reachable_objects(), len);
     let out = scratch("chain");
-    let (rows, _) = {
-        let classes = Classes::compute(&a);
-        let profile = pprof::retained_profile(&a, &classes, "chain");
-        std::fs::write(&out, profile).unwrap();
-        (pprof_top(&out, "inuse_objects").0, classes)
-    };
+    let classes = Classes::compute(&a);
+    std::fs::write(&out, pprof::retained_profile(&a, &classes, "chain")).unwrap();
+    let rows = pprof_top(&out, "inuse_objects").0;
     std::fs::remove_file(&out).unwrap();
     // Root frame + MAX_DEPTH - 2 class frames, then "(deeper)" takes the rest.
     let above = u64::from(MAX_DEPTH) - 2;

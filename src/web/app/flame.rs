@@ -33,18 +33,6 @@ fn colour(row: &FlameRow) -> String {
     format!("c{}", h % 8)
 }
 
-/// `name` cut to `chars` characters with an ellipsis.
-fn fit(name: &str, chars: usize) -> String {
-    if name.chars().count() <= chars {
-        name.to_string()
-    } else {
-        name.chars()
-            .take(chars.saturating_sub(1))
-            .chain(std::iter::once('…'))
-            .collect()
-    }
-}
-
 /// One drawn frame: node, x, width (drawing units), row.
 type Placed = (u32, f64, f64, u32);
 
@@ -159,7 +147,7 @@ pub fn FlameGraph() -> Html {
                     <title>{ tip }</title>
                 </rect>
                 if chars >= 3 {
-                    <text x={format!("{:.1}", x + 3.0)} y={format!("{:.1}", y + 14.0)}>{ fit(&n.name, chars) }</text>
+                    <text x={format!("{:.1}", x + 3.0)} y={format!("{:.1}", y + 14.0)}>{ fmt::fit(&n.name, chars) }</text>
                 }
             </g>
         }

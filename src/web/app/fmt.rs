@@ -60,3 +60,15 @@ pub fn ms(v: f64) -> String {
 pub fn hex(v: u64) -> String {
     format!("0x{v:x}")
 }
+
+/// `s` cut to `chars` characters with an ellipsis (labels inside SVG charts).
+pub fn fit(s: &str, chars: usize) -> String {
+    if s.chars().count() <= chars {
+        s.to_string()
+    } else {
+        s.chars()
+            .take(chars.saturating_sub(1))
+            .chain(std::iter::once('…'))
+            .collect()
+    }
+}

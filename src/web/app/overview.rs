@@ -292,11 +292,7 @@ fn Treemap() -> Html {
         let tip = format!("{label}\n{} retained ({})", fmt::bytes(bytes), fmt::percent(bytes, reachable));
         let chars = ((cw - 8.0) / 7.0).max(0.0) as usize;
         let show_text = cw > 60.0 && ch > 30.0;
-        let text: String = if label.chars().count() > chars {
-            label.chars().take(chars.saturating_sub(1)).chain(std::iter::once('…')).collect()
-        } else {
-            label.clone()
-        };
+        let text = fmt::fit(&label, chars);
         let onclick = href.clone().map(|href| {
             Callback::from(move |_: MouseEvent| {
                 if let Some(w) = web_sys::window() {
