@@ -1,6 +1,6 @@
 # dumpscope: `make run` serves the web app, `make test` runs every test.
 SHELL := /bin/bash
-export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export PATH := $(CURDIR)/node_modules/.bin:$(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
 BENCH_DIR ?= tests/out/bench
 BENCH_N ?= 7500000
 # Debian's chromium-driver (installed by .ci/install-tools.sh); wasm-bindgen-test-runner uses it.
@@ -21,6 +21,7 @@ dist: tools-build
 test: test-native test-web test-capture
 
 test-native: tools-native
+	bash tests/setup/fetch-check.sh
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo test --release
