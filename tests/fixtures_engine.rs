@@ -239,3 +239,70 @@ fn leaky_goroutines_and_cache() {
         }
     }
 }
+
+/// Dumps taken as production services take them (tests/fixtures/gen/prodlike): no GC
+/// before the dump, the heap changing under it, no allocation samples, and Go 1.27 both
+/// with its default Green Tea GC and with `GOEXPERIMENT=nogreenteagc`. The span-tail layout
+/// is chosen by per-span slot arithmetic and by HeapObjects together; here both must agree
+/// on the layout the binary was built with, and the objects left must add up to MemStats.
+#[test]
+fn production_like_dumps_count_as_the_runtime_does() {
+    use dumpscope::heap::TailLayout;
+    let e = expect("prodlike");
+    let dumps = e["dumps"].as_object().unwrap();
+    assert_eq!(dumps.len(), 4);
+    for (v, file) in dumps {
+        let file = file.as_str().unwrap();
+        let (a, _) = analyse(file);
+        let h = &a.heap;
+        let m = h.memstats.as_ref().expect("memstats");
+        assert_eq!(h.objects.len() as u64, m.heap_objects, "{file}");
+        assert_eq!(h.total_object_bytes(), m.heap_alloc, "{file}");
+        let layout = serde_json::to_value(h.span_tails.layout).unwrap();
+        assert_eq!(
+            layout, e["span_tail_layout"][v],
+            "{file}: {:?}",
+            h.span_tails
+        );
+        assert!(!h.span_tails.uncertain, "{file}: {}", h.span_tails.basis);
+        if h.span_tails.layout != TailLayout::None {
+            assert!(h.span_tails.spans > 10, "{file}: {:?}", h.span_tails);
+            assert!(h.counts.phantom_records > 0, "{file}");
+        }
+        if v.contains("nogreenteagc") || v == "go1.22" {
+            // Independent of the count: some span lacks a slot Green Tea would reserve.
+            assert!(
+                h.span_tails
+                    .basis
+                    .contains("Green Tea layout is refuted by the span"),
+                "{file}: {}",
+                h.span_tails.basis
+            );
+        }
+        assert!(m.num_gc >= e["min_num_gc"].as_u64().unwrap(), "{file}");
+        // No runtime/pprof linked: the linker sets runtime.disableMemoryProfiling, and the
+        // runtime stops sampling while it starts (Go 1.27 kept one sample from before that).
+        assert!(
+            h.alloc_sample_records <= e["max_alloc_samples"].as_u64().unwrap(),
+            "{file}: {}",
+            h.alloc_sample_records
+        );
+        // No GC before the dump: what the churners dropped since the last one is there.
+        assert!(
+            a.reachable_objects() < h.objects.len() as u64,
+            "{file}: garbage expected"
+        );
+        // The 300 cache entries (64-byte slots with pointers) are all reachable.
+        let entries = (0..h.objects.len())
+            .filter(|&i| {
+                h.objects.size.get(i) == 64
+                    && a.is_reachable(i as u32)
+                    && h.objects.flags[i] & dumpscope::heap::flags::HAS_POINTERS != 0
+            })
+            .count();
+        assert!(
+            entries >= 300,
+            "{file}: {entries} reachable 64-byte pointer objects"
+        );
+    }
+}

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use dumpscope::analysis::classes::Classes;
 use dumpscope::analysis::{goroutines, leaks, Analysis};
-use dumpscope::heap::ObjectId;
+use dumpscope::heap::{ObjectId, TailLayout};
 use dumpscope::report::redact::ReportKey;
 use dumpscope::report::{self, share, timeline, Names, ObjectRow};
 
@@ -86,8 +86,9 @@ enum Command {
     /// Leak suspects, largest impact first.
     Leaks {
         dump: PathBuf,
-        /// Exit with status 1 when the top finding holds more than this share of the heap.
-        #[arg(long)]
+        /// Exit with status 1 when the top finding holds more than this share of the heap:
+        /// a fraction (0.3) or a percentage (30%).
+        #[arg(long, value_parser = parse_share)]
         fail_on: Option<f64>,
         #[arg(long)]
         json: bool,
@@ -147,7 +148,36 @@ enum Command {
     },
 }
 
+/// `--fail-on`: 0.3 or 30%. A bare number above 1 is refused, not read as a percentage:
+/// `--fail-on 30` would otherwise never fire.
+fn parse_share(s: &str) -> Result<f64, String> {
+    let (num, scale) = match s.trim().strip_suffix('%') {
+        Some(p) => (p.trim(), 100.0),
+        None => (s.trim(), 1.0),
+    };
+    let v: f64 = num
+        .parse()
+        .map_err(|_| format!("'{s}' is not a share: write 0.3 or 30%"))?;
+    let share = v / scale;
+    if !(0.0..=1.0).contains(&share) {
+        return Err(if scale == 1.0 && v <= 100.0 {
+            format!("{v} is above 1: a share is a fraction of the heap; for {v} percent write {v}% or {}", v / 100.0)
+        } else {
+            format!("'{s}' is not between 0 and 100%")
+        });
+    }
+    Ok(share)
+}
+
 fn main() -> ExitCode {
+    // Rust ignores SIGPIPE, so a closed pipe (`dumpscope classes x.dump | head`) would make
+    // every print panic. Restore the default: the process ends quietly with status 141,
+    // as Unix tools do when their reader goes away.
+    #[cfg(unix)]
+    // SAFETY: called first in main, before any thread or I/O; SIG_DFL is a valid handler.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -278,11 +308,13 @@ fn run(cli: Cli) -> Result<(), String> {
                 s.memprof_buckets, s.alloc_samples
             );
             println!("  types / itabs     {} / {}", s.type_records, s.itabs);
-            if s.phantom_records > 0 {
+            if s.span_tails.layout != TailLayout::None {
                 println!(
                     "  span-tail records {} (Go 1.22+ metadata, not objects)",
                     s.phantom_records
                 );
+                println!("    layout          {}", s.span_tails.layout.describe());
+                println!("    evidence        {}", s.span_tails.basis);
             }
             if let Some(r) = &s.reconciliation {
                 println!("  MemStats");

@@ -321,7 +321,7 @@ impl HeapBuilder {
         let addr = &self.addr;
         order.sort_by_key(|&i| addr[i as usize]);
 
-        let rule = PhantomRule::choose(
+        let (rule, span_tails) = PhantomRule::choose(
             &heap.params,
             heap.memstats.as_ref().map(|m| m.heap_objects),
             &self.addr,
@@ -329,10 +329,12 @@ impl HeapBuilder {
             &self.flags,
             &order,
         );
-        if let Some(note) = &rule.note {
-            let note = note.clone();
-            heap.diagnostics.push(Diagnostic { message: note });
+        if span_tails.uncertain {
+            heap.diagnostics.push(Diagnostic {
+                message: format!("span tails: {}", span_tails.basis),
+            });
         }
+        heap.span_tails = span_tails;
         // Which records become objects, in address order. `order` is filtered in place.
         let phantom = rule.phantoms(&self.addr, &self.size, &self.flags, &order);
         let mut final_id = vec![NONE; n_dec];

@@ -15,4 +15,5 @@ pub use column::Column64;
 pub use csr::Csr;
 pub use memstats::MemStats;
 pub use model::*;
+pub use phantom::{SpanTails, TailLayout};
 pub use strings::{StrId, StringTable};

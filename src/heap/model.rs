@@ -2,6 +2,7 @@
 
 use super::csr::Csr;
 use super::memstats::MemStats;
+use super::phantom::SpanTails;
 use super::strings::{StrId, StringTable};
 use super::Column64;
 use crate::format::DecodeError;
@@ -400,6 +401,8 @@ pub struct Heap {
     pub bss: Segment,
     pub strings: StringTable,
     pub counts: RecordCounts,
+    /// Which Go 1.22+ span-tail layout removed the phantom records, and why.
+    pub span_tails: SpanTails,
     pub diagnostics: Vec<Diagnostic>,
     /// Set when the input ended early or broke mid-way: what was read before it is here.
     pub decode_error: Option<DecodeError>,

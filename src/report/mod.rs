@@ -75,6 +75,8 @@ pub struct Summary {
     pub panics: u64,
     pub object_records: u64,
     pub phantom_records: u64,
+    /// The span-tail layout that decided which records are phantoms, and its evidence.
+    pub span_tails: crate::heap::SpanTails,
     pub dangling_pointers: u64,
     pub memstats: Option<MemStats>,
     pub reconciliation: Option<Reconciliation>,
@@ -154,6 +156,7 @@ pub fn summary(a: &Analysis) -> Summary {
         panics: h.panics.len() as u64,
         object_records: h.counts.object_records,
         phantom_records: h.counts.phantom_records,
+        span_tails: h.span_tails.clone(),
         dangling_pointers: h.counts.dangling_pointers,
         memstats: h.memstats.clone(),
         reconciliation,

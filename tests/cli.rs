@@ -1,0 +1,108 @@
+//! The CLI as a user runs it: exit statuses, refusals and messages, and quiet ends on a
+//! closed pipe.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+use common::*;
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dumpscope"));
+    // No test touches the real ~/.config (the report key lives there).
+    c.env("XDG_CONFIG_HOME", scratch("config"));
+    c
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("cli")
+        .join(name);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn path(name: &str) -> String {
+    fixture(name).to_str().unwrap().to_owned()
+}
+
+/// Every command and output format, its reader gone before it writes a byte: the process
+/// ends with status 0 or by SIGPIPE (141 in a shell), and says nothing on stderr.
+#[test]
+fn closed_pipe_ends_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let d = path("leaky-go1.27.dump");
+    let (a, _) = analyse("leaky-go1.27.dump");
+    let addr = format!("0x{:x}", a.heap.objects.addr[a.heap.objects.len() / 2]);
+    let g = [path("growth-go1.27-1.dump"), path("growth-go1.27-2.dump")];
+    let mut cases: Vec<Vec<&str>> = vec![
+        vec!["summary", &d],
+        vec!["top", &d],
+        vec!["lost", &d],
+        vec!["retainers", &d, &addr],
+        vec!["goroutines", &d],
+        vec!["classes", &d],
+        vec!["leaks", &d],
+        vec!["diff", &g[0], &g[1]],
+        vec!["timeline", &g[0], &g[1]],
+        vec!["report", &d],
+        vec!["bench", &d],
+    ];
+    let json: Vec<Vec<&str>> = cases
+        .iter()
+        .filter(|c| c[0] != "report")
+        .map(|c| c.iter().copied().chain(["--json"]).collect())
+        .collect();
+    cases.extend(json);
+    cases.push(vec!["report", "--json", &d]);
+    for args in &cases {
+        let mut child = bin()
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader goes away at once
+        let out = child.wait_with_output().unwrap();
+        let err = text(&out.stderr);
+        assert!(
+            out.status.success() || out.status.signal() == Some(SIGPIPE),
+            "dumpscope {args:?}: {:?}\n{err}",
+            out.status
+        );
+        assert!(err.is_empty(), "dumpscope {args:?} wrote to stderr:\n{err}");
+    }
+}
+
+const SIGPIPE: i32 = 13;
+
+#[test]
+fn fail_on_takes_a_fraction_or_a_percentage() {
+    let d = path("leaky-go1.27.dump");
+    // The top finding holds about 68 % of this heap.
+    for (arg, code) in [("0.3", 1), ("30%", 1), ("0.9", 0), ("90%", 0), ("100%", 0)] {
+        let out = run(&["leaks", &d, "--fail-on", arg]);
+        assert_eq!(out.status.code(), Some(code), "--fail-on {arg}");
+    }
+    for arg in ["30", "150%", "-0.1", "lots"] {
+        let out = run(&["leaks", &d, &format!("--fail-on={arg}")]);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "--fail-on {arg} must be refused"
+        );
+        let err = text(&out.stderr);
+        assert!(err.contains("--fail-on"), "{err}");
+    }
+    let err = text(&run(&["leaks", &d, "--fail-on", "30"]).stderr);
+    assert!(err.contains("write 30% or 0.3"), "{err}");
+}
