@@ -20,5 +20,6 @@ pub mod format;
 pub mod heap;
 pub mod load;
 pub mod report;
+pub mod units;
 #[cfg(feature = "web")]
 pub mod web;

@@ -106,3 +106,57 @@ fn fail_on_takes_a_fraction_or_a_percentage() {
     let err = text(&run(&["leaks", &d, "--fail-on", "30"]).stderr);
     assert!(err.contains("write 30% or 0.3"), "{err}");
 }
+
+/// A dump after six GCs whose only unreachable object is one 48-byte block: that is what
+/// the runtime holds from outside the heap, not garbage; no runtime.GC() advice.
+#[test]
+fn one_small_unreachable_object_is_not_garbage_advice() {
+    use dumpscope::format::writer::DumpWriter;
+    const HEAP: u64 = 0xc000_000000;
+    let mut w = DumpWriter::new(8, HEAP, HEAP + 0x10000);
+    w.object(HEAP, &[HEAP + 0x100, 0, 0, 0, 0, 0], &[0]) // reachable, points at nothing kept
+        .object(HEAP + 0x100, &[0; 6], &[])
+        .object(HEAP + 0x200, &[0; 6], &[]) // unreachable
+        .bss(0x600000, &[HEAP], &[0])
+        .memstats(&[(11, 3), (280, 6)])
+        .eof();
+    let f = scratch("handful").join("handful.dump");
+    std::fs::write(&f, w.finish()).unwrap();
+    let f = f.to_str().unwrap();
+    for cmd in ["lost", "summary"] {
+        let out = text(&run(&[cmd, f]).stdout);
+        assert!(out.contains("nothing to act on"), "{cmd}:\n{out}");
+        assert!(!out.contains("runtime.GC()"), "{cmd}:\n{out}");
+    }
+    let out = text(&run(&["leaks", f]).stdout);
+    assert!(!out.contains("unreachable_garbage"), "{out}");
+}
+
+/// A cut dump: the cut is the diagnosis, first, and nothing calls its objects garbage.
+#[test]
+fn a_cut_dump_is_diagnosed_as_cut() {
+    let whole = read("leaky-go1.27.dump");
+    let f = scratch("cut").join("cut.dump");
+    std::fs::write(&f, &whole[..whole.len() * 7 / 10]).unwrap();
+    let f = f.to_str().unwrap();
+    let out = run(&["leaks", f]);
+    let stdout = text(&out.stdout);
+    let first = stdout.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("1. [cut_dump] the dump is cut short"),
+        "{stdout}"
+    );
+    assert!(first.contains("offset"), "names where: {first}");
+    assert!(
+        !stdout.contains("unreachable_garbage") && !stdout.contains("runtime.GC()"),
+        "{stdout}"
+    );
+    let lost = text(&run(&["lost", f]).stdout);
+    assert!(lost.contains("The dump is cut short"), "{lost}");
+    // Garbage in a dump taken after GCs is named as such, with the GC count.
+    let out = text(&run(&["lost", &path("prodlike-go1.19.dump")]).stdout);
+    assert!(
+        out.contains("Garbage allocated since the last of 15 GCs"),
+        "{out}"
+    );
+}

@@ -21,8 +21,9 @@ use crate::heap::ObjectId;
 pub const ACCUMULATION_SHARE: f64 = 0.10;
 /// Nothing smaller than this is an accumulation, whatever its share of a tiny heap.
 pub const ACCUMULATION_MIN_BYTES: u64 = 64 * 1024;
-/// Unreachable bytes below this (or below 1 % of the dump) are not reported as garbage.
-pub const GARBAGE_MIN_BYTES: u64 = 64 * 1024;
+use super::lost::Unreachable;
+pub use super::lost::GARBAGE_MIN_BYTES;
+use crate::units::human_bytes;
 /// Descend into a child while it holds at least this share of its parent.
 const DROP: f64 = 0.8;
 
@@ -115,9 +116,9 @@ pub fn findings(a: &Analysis, classes: &Classes, groups: &[Group]) -> Findings {
         out.push(Finding {
             kind: "accumulation",
             title: format!(
-                "{name} at 0x{:x} retains {} bytes{held}",
+                "{name} at 0x{:x} retains {}{held}",
                 h.objects.value_addr(p),
-                a.retained[p as usize]
+                human_bytes(a.retained[p as usize])
             ),
             retained_bytes: a.retained[p as usize],
             share: share(a.retained[p as usize], reachable),
@@ -147,8 +148,10 @@ pub fn findings(a: &Analysis, classes: &Classes, groups: &[Group]) -> Findings {
         out.push(Finding {
             kind: "accumulation",
             title: format!(
-                "{} objects of class {} retain {} bytes",
-                class.count, class.name, class.retained
+                "{} objects of class {} retain {}",
+                class.count,
+                class.name,
+                human_bytes(class.retained)
             ),
             retained_bytes: class.retained,
             share: share(class.retained, reachable),
@@ -206,7 +209,30 @@ pub fn findings(a: &Analysis, classes: &Classes, groups: &[Group]) -> Findings {
     // not a finding.
     let lost = super::lost::lost(a, 1);
     let total = h.total_object_bytes();
-    if lost.bytes >= GARBAGE_MIN_BYTES.max(total / 100) {
+    let why = Unreachable::of(a, lost.objects, lost.bytes);
+    let mut cut = None;
+    if why == Some(Unreachable::CutDump) {
+        let e = h
+            .decode_error
+            .as_ref()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        cut = Some(Finding {
+            kind: "cut_dump",
+            title: format!(
+                "the dump is cut short, so {} objects ({}) look unreachable only because the roots after the cut were never read; the findings below see part of the heap ({e})",
+                lost.objects,
+                human_bytes(lost.bytes)
+            ),
+            retained_bytes: lost.bytes,
+            share: share(lost.bytes, total),
+            objects: lost.objects,
+            goroutines: 0,
+            evidence: Evidence::default(),
+        });
+    } else if matches!(why, Some(Unreachable::NoGcYet | Unreachable::SinceLastGc))
+        && lost.bytes >= GARBAGE_MIN_BYTES.max(total / 100)
+    {
         let mut by_class: Vec<Share> = Vec::new();
         let mut idx = std::collections::HashMap::new();
         for id in 0..h.objects.len() as ObjectId {
@@ -230,12 +256,15 @@ pub fn findings(a: &Analysis, classes: &Classes, groups: &[Group]) -> Findings {
         out.push(Finding {
             kind: "unreachable_garbage",
             title: format!(
-                "{} unreachable objects ({} bytes) are still in the dump: {}",
+                "{} unreachable objects ({}) are still in the dump: {}",
                 lost.objects,
-                lost.bytes,
+                human_bytes(lost.bytes),
                 match h.memstats.as_ref().map(|m| m.num_gc) {
-                    Some(0) => "no GC has run in this process (GC off, or the dump was taken early)",
-                    _ => "it was taken without runtime.GC() first, so garbage since the last GC is included",
+                    Some(0) => "no GC has run in this process (GC off, or the dump was taken early)".to_string(),
+                    n => format!(
+                        "garbage allocated since {}; call runtime.GC() before the dump for a live-only one",
+                        n.map_or("the last GC".into(), |n| format!("the last of {n} GCs"))
+                    ),
                 }
             ),
             retained_bytes: lost.bytes,
@@ -279,6 +308,10 @@ pub fn findings(a: &Analysis, classes: &Classes, groups: &[Group]) -> Findings {
             .cmp(&x.retained_bytes)
             .then(y.goroutines.cmp(&x.goroutines))
     });
+    // A cut dump is the diagnosis: it comes before anything it distorts.
+    if let Some(c) = cut {
+        out.insert(0, c);
+    }
     Findings {
         reachable_bytes: reachable,
         findings: out,
@@ -346,8 +379,9 @@ fn duplicate_strings(a: &Analysis, classes: &Classes, reachable: u64) -> Option<
     Some(Finding {
         kind: "duplicate_strings",
         title: format!(
-            "{copies} redundant copies of {} distinct strings waste {wasted} bytes (intern them, e.g. with unique.Make)",
-            dup.len()
+            "{copies} redundant copies of {} distinct strings waste {} (intern them, e.g. with unique.Make)",
+            dup.len(),
+            human_bytes(wasted)
         ),
         retained_bytes: wasted,
         share: share(wasted, reachable),

@@ -290,6 +290,9 @@ fn run(cli: Cli) -> Result<(), String> {
                 s.unreachable_objects,
                 bytes(s.unreachable_bytes)
             );
+            if let Some(advice) = &s.unreachable_advice {
+                println!("                    {advice}");
+            }
             println!("  pointer edges     {}", s.pointer_edges);
             println!(
                 "  GC roots          {} objects held by {} root pointers",
@@ -371,8 +374,10 @@ fn run(cli: Cli) -> Result<(), String> {
                 bytes(l.bytes),
                 l.heads
             );
+            if let Some(advice) = &l.advice {
+                println!("{advice}");
+            }
             if l.objects > 0 {
-                println!("(WriteHeapDump does not collect: call runtime.GC() first for a live-only dump)");
                 println!(
                     "{:>14}  {:>12}  {:>12}  class",
                     "address", "shallow", "retained"

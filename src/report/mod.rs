@@ -15,26 +15,10 @@ pub mod timeline;
 
 use serde::{Deserialize, Serialize};
 
-/// `1.5 MiB`, `512 B`: binary units, two decimals below 10 (the HTML report and the web
-/// app print sizes alike).
-pub fn human_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{n} B")
-    } else if v < 10.0 {
-        format!("{v:.2} {}", UNITS[u])
-    } else {
-        format!("{v:.1} {}", UNITS[u])
-    }
-}
+pub use crate::units::human_bytes;
 
 use crate::analysis::classes::Classes;
+use crate::analysis::lost::Unreachable;
 use crate::analysis::naming::{object_name, NameSource};
 use crate::analysis::{lost, retainers, Analysis};
 use crate::heap::{Heap, MemStats, ObjectId, RootKind};
@@ -62,6 +46,9 @@ pub struct Summary {
     pub reachable_bytes: u64,
     pub unreachable_objects: u64,
     pub unreachable_bytes: u64,
+    /// Why some objects are unreachable, and what to do (see [`Lost`]).
+    pub unreachable_why: Option<Unreachable>,
+    pub unreachable_advice: Option<String>,
     pub goroutines: u64,
     pub stack_frames: u64,
     pub finalizers: u64,
@@ -111,6 +98,11 @@ pub fn summary(a: &Analysis) -> Summary {
     let object_bytes = h.total_object_bytes();
     let reachable_objects = a.reachable_objects();
     let reachable_bytes = a.reachable_bytes();
+    let unreachable_why = Unreachable::of(
+        a,
+        objects - reachable_objects,
+        object_bytes - reachable_bytes,
+    );
     let reconciliation = h.memstats.as_ref().map(|m| Reconciliation {
         heap_alloc: m.heap_alloc,
         object_bytes,
@@ -143,6 +135,9 @@ pub fn summary(a: &Analysis) -> Summary {
         reachable_bytes,
         unreachable_objects: objects - reachable_objects,
         unreachable_bytes: object_bytes - reachable_bytes,
+        unreachable_why,
+        unreachable_advice: unreachable_why
+            .map(|w| w.advice(h.memstats.as_ref().map(|m| m.num_gc))),
         goroutines: h.goroutines.len() as u64,
         stack_frames: h.counts.stack_frames,
         finalizers: h.finalizers.len() as u64,
@@ -239,15 +234,22 @@ pub struct Lost {
     pub bytes: u64,
     pub heads: u64,
     pub reachable_objects: u64,
+    /// Why the dump has unreachable objects (none when it has none).
+    pub why: Option<Unreachable>,
+    /// What that means and what to do, in one sentence.
+    pub advice: Option<String>,
     pub largest: Vec<ObjectRow>,
 }
 
 pub fn lost(a: &Analysis, names: Names<'_>, limit: usize) -> Lost {
     let l = lost::lost(a, limit);
+    let why = Unreachable::of(a, l.objects, l.bytes);
     Lost {
         objects: l.objects,
         bytes: l.bytes,
         heads: l.heads,
+        why,
+        advice: why.map(|w| w.advice(a.heap.memstats.as_ref().map(|m| m.num_gc))),
         reachable_objects: a.reachable_objects(),
         largest: l.largest.iter().map(|&i| object_row(a, names, i)).collect(),
     }
