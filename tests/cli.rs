@@ -160,3 +160,65 @@ fn a_cut_dump_is_diagnosed_as_cut() {
         "{out}"
     );
 }
+
+/// An address copied from a root label ("global in bss segment +0x0 (0x…)") is a root:
+/// say which, and what it points at, instead of "no object contains address".
+#[test]
+fn retainers_of_a_global_address_names_the_root() {
+    use dumpscope::heap::RootKind;
+    let (a, _) = analyse("leaky-go1.27.dump");
+    let h = &a.heap;
+    let r = h
+        .roots
+        .iter()
+        .find(|r| matches!(r.kind, RootKind::Bss { .. }))
+        .unwrap();
+    let RootKind::Bss { offset } = r.kind else {
+        unreachable!()
+    };
+    let addr = format!("0x{:x}", h.bss.addr + offset);
+    assert!(h.root_label(&r.kind).contains(&addr));
+    let out = run(&["retainers", &path("leaky-go1.27.dump"), &addr]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.contains(&format!("{addr} is not a heap object but a global: bss segment +0x{offset:x}, a GC root that points at 0x{:x}", r.value)), "{err}");
+    // An address in no segment and no object says where it is not.
+    let err = text(&run(&["retainers", &path("leaky-go1.27.dump"), "0x10"]).stderr);
+    assert!(
+        err.contains("outside the heap and the data and bss segments"),
+        "{err}"
+    );
+}
+
+/// diff of two programs' dumps warns (stderr, and `warnings` in --json); dumps of one
+/// program do not.
+#[test]
+fn diff_warns_about_different_programs() {
+    let out = run(&[
+        "diff",
+        &path("leaky-go1.27.dump"),
+        &path("basic-go1.27.dump"),
+    ]);
+    assert!(out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("warning: dumps 1 and 2 come from different programs (data segment"),
+        "{err}"
+    );
+    let json = run(&[
+        "diff",
+        "--json",
+        &path("leaky-go1.19.dump"),
+        &path("basic-go1.27.dump"),
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let w = v["warnings"][0].as_str().unwrap();
+    assert!(w.contains("Go go1.19.8 vs go1.27.3"), "{w}");
+    let same = run(&[
+        "diff",
+        &path("growth-go1.27-1.dump"),
+        &path("growth-go1.27-2.dump"),
+        &path("growth-go1.27-3.dump"),
+    ]);
+    assert!(text(&same.stderr).is_empty(), "{}", text(&same.stderr));
+}

@@ -671,3 +671,50 @@ fn object_with_hundred_thousand_pointers() {
     let r = report::retainers(&a, Names::Evidence, hub, 10, &[]);
     assert_eq!(r.paths.len(), 10);
 }
+
+/// Addresses from the file near 2^64: a malloc-header object in the last page, a bss
+/// segment whose words run past the address space. Sums that would wrap are refused or
+/// saturate (the tests run in release, where a wrap would be silent).
+#[test]
+fn addresses_near_the_top_of_the_address_space() {
+    let top = u64::MAX - 0xfff; // the last page
+    let mut w = DumpWriter::with_version(8, top - 0x10000, u64::MAX, "go1.22.10");
+    // 640 bytes with pointers: a Go 1.22+ malloc-header object (header word at 0).
+    let mut words = vec![0u64; 80];
+    words[0] = 0x1000;
+    words[1] = top - 0x10000;
+    w.object(top - 0x10000, &[0; 4], &[])
+        .object(top, &words, &[1])
+        .bss(u64::MAX - 7, &[top, top], &[0, 1])
+        .eof();
+    let heap = load_bytes(&w.finish()).expect("a heap");
+    assert!(heap.decode_error.is_none(), "{:?}", heap.decode_error);
+    let id = heap.objects.find(top).expect("the top object");
+    assert!(heap.objects.value_addr(id) >= top, "no wrap past 2^64");
+    let labels: Vec<String> = heap
+        .roots
+        .iter()
+        .map(|r| heap.root_label(&r.kind))
+        .collect();
+    assert!(
+        labels.iter().any(|l| l.contains("past the address space")),
+        "{labels:?}"
+    );
+    assert!(heap
+        .not_an_object(u64::MAX)
+        .contains("not a heap object but a global"));
+    let a = dumpscope::analysis::Analysis::new(heap);
+    let _ = dumpscope::report::summary(&a);
+
+    // A 640-byte header object 4 bytes below 2^64: its Go pointer would be past the end.
+    let mut w = DumpWriter::with_version(8, top, u64::MAX, "go1.22.10");
+    w.object(u64::MAX - 3, &words, &[1]).eof();
+    let heap = load_bytes(&w.finish()).expect("a heap");
+    let id = heap.objects.find(u64::MAX - 3).expect("the last object");
+    assert!(
+        heap.objects.value_addr(id) >= u64::MAX - 3,
+        "no wrap past 2^64"
+    );
+    let a = dumpscope::analysis::Analysis::new(heap);
+    let _ = dumpscope::report::summary(&a);
+}

@@ -47,6 +47,31 @@ pub struct Diff {
     /// Ranked by growth in bytes from the first to the last dump.
     pub classes: Vec<ClassGrowth>,
     pub leak_candidates: LeakCandidates,
+    /// Reasons to doubt the comparison, e.g. dumps that come from different programs.
+    pub warnings: Vec<String>,
+}
+
+/// Why dumps `a` and `b` cannot come from one executable, if they cannot: the same binary
+/// has the same Go version, architecture and global segments' sizes in every run (their
+/// addresses move with PIE; their sizes do not).
+pub fn different_programs(a: &Analysis, b: &Analysis) -> Option<String> {
+    let (pa, pb) = (&a.heap.params, &b.heap.params);
+    let mut why = Vec::new();
+    if pa.go_version != pb.go_version {
+        why.push(format!("Go {} vs {}", pa.go_version, pb.go_version));
+    }
+    if pa.arch != pb.arch || pa.ptr_size != pb.ptr_size {
+        why.push(format!("{} vs {}", pa.arch, pb.arch));
+    }
+    for (name, x, y) in [
+        ("data", &a.heap.data, &b.heap.data),
+        ("bss", &a.heap.bss, &b.heap.bss),
+    ] {
+        if x.size != y.size {
+            why.push(format!("{name} segment {} B vs {} B", x.size, y.size));
+        }
+    }
+    (!why.is_empty()).then(|| why.join(", "))
 }
 
 /// Whether `b` holds an object at the same address with the same size as `a`'s `id`.
@@ -61,6 +86,16 @@ fn find_same(a: &Analysis, id: ObjectId, b: &Analysis) -> Option<ObjectId> {
 /// `dumps` in time order (2 or 3), each with its classes.
 pub fn diff(dumps: &[(&Analysis, &Classes)]) -> Diff {
     let k = dumps.len();
+    let warnings: Vec<String> = (1..k)
+        .filter_map(|i| {
+            different_programs(dumps[0].0, dumps[i].0).map(|why| {
+                format!(
+                    "dumps 1 and {} come from different programs ({why}): matching objects by address and growth by class compare unrelated heaps",
+                    i + 1
+                )
+            })
+        })
+        .collect();
     let mut rows: HashMap<String, ClassGrowth> = HashMap::new();
     for (i, (a, c)) in dumps.iter().enumerate() {
         for (id, &cl) in c.of.iter().enumerate() {
@@ -127,6 +162,7 @@ pub fn diff(dumps: &[(&Analysis, &Classes)]) -> Diff {
             bytes,
             classes: cc,
         },
+        warnings,
     }
 }
 

@@ -217,7 +217,7 @@ fn find_object(a: &Analysis, s: &str) -> Result<ObjectId, String> {
     a.heap
         .objects
         .find(addr)
-        .ok_or_else(|| format!("no object contains address 0x{addr:x}"))
+        .ok_or_else(|| a.heap.not_an_object(addr))
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> Result<(), String> {
@@ -546,6 +546,9 @@ fn run(cli: Cli) -> Result<(), String> {
             let pairs: Vec<_> = analyses.iter().zip(&classes).collect();
             let mut d = dumpscope::analysis::diff::diff(&pairs);
             d.classes.truncate(limit);
+            for w in &d.warnings {
+                eprintln!("dumpscope: warning: {w}");
+            }
             if json {
                 return print_json(&d);
             }

@@ -451,7 +451,9 @@ impl HeapBuilder {
                 Csr::from_edges(n + 1, &[])
             }
         };
-        heap.pointer_edges = (succ.edge_count() - root_targets.len()) as u64;
+        // Saturating: when the graph could not be built (over 2^32 edges) the fallback
+        // holds no edges at all, not even the roots'.
+        heap.pointer_edges = succ.edge_count().saturating_sub(root_targets.len()) as u64;
         heap.pred = succ
             .transpose()
             .unwrap_or_else(|_| Csr::from_edges(n + 1, &[]));

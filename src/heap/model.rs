@@ -139,7 +139,9 @@ impl ObjectTable {
     pub fn value_addr(&self, id: ObjectId) -> u64 {
         let i = id as usize;
         if self.flags[i] & flags::MALLOC_HEADER != 0 {
-            self.addr[i] + 8
+            // Saturating: the address comes from the file, and a slot in the address
+            // space's last 8 bytes is nonsense to show, not a reason to wrap to 0.
+            self.addr[i].saturating_add(8)
         } else {
             self.addr[i]
         }
@@ -163,6 +165,15 @@ impl Params {
     /// `(major, minor)` from a version string like `go1.22.10`, when it is one.
     pub fn go_minor(&self) -> Option<(u32, u32)> {
         parse_go_version(&self.go_version)
+    }
+}
+
+/// A segment word's address; the segment's base comes from the file, so the sum may not
+/// fit in 64 bits.
+fn segment_addr(seg: &Segment, offset: u64) -> String {
+    match seg.addr.checked_add(offset) {
+        Some(a) => format!("0x{a:x}"),
+        None => format!("0x{:x} + 0x{offset:x}, past the address space", seg.addr),
     }
 }
 
@@ -454,18 +465,58 @@ impl Heap {
     }
 
     /// A label a person understands, e.g. `goroutine 18 · main.worker (frame 1) +0x10`.
+    /// Why no object contains `addr`, for the error that says so: a global's address
+    /// (copied from a root label) is a root, not an object, and says which one.
+    pub fn not_an_object(&self, addr: u64) -> String {
+        let ptr = u64::from(self.params.ptr_size.max(1));
+        for (name, seg) in [("data", &self.data), ("bss", &self.bss)] {
+            let Some(off) = addr.checked_sub(seg.addr).filter(|&o| o < seg.size) else {
+                continue;
+            };
+            let word = off / ptr * ptr;
+            let root = self.roots.iter().find(|r| match r.kind {
+                RootKind::Data { offset } => name == "data" && offset == word,
+                RootKind::Bss { offset } => name == "bss" && offset == word,
+                _ => false,
+            });
+            let what = match root {
+                Some(r) => {
+                    let start = self.objects.value_addr(r.object);
+                    let inside = if start == r.value {
+                        String::new()
+                    } else {
+                        format!(", inside the object at 0x{start:x}")
+                    };
+                    format!(
+                        ", a GC root that points at 0x{:x}{inside}: ask for that address to see what it and other roots hold",
+                        r.value
+                    )
+                }
+                None => ", holding no pointer into the heap".into(),
+            };
+            return format!(
+                "0x{addr:x} is not a heap object but a global: {name} segment +0x{off:x}{what}"
+            );
+        }
+        if addr >= self.params.heap_start && addr < self.params.heap_end {
+            format!("no object contains address 0x{addr:x}: it lies in the heap's range but in no dumped object (a free slot, or runtime memory that dumps leave out)")
+        } else {
+            format!("no object contains address 0x{addr:x}: it is outside the heap and the data and bss segments")
+        }
+    }
+
     pub fn root_label(&self, kind: &RootKind) -> String {
         match *kind {
             RootKind::Data { offset } => {
                 format!(
-                    "global in data segment +0x{offset:x} (0x{:x})",
-                    self.data.addr + offset
+                    "global in data segment +0x{offset:x} ({})",
+                    segment_addr(&self.data, offset)
                 )
             }
             RootKind::Bss { offset } => {
                 format!(
-                    "global in bss segment +0x{offset:x} (0x{:x})",
-                    self.bss.addr + offset
+                    "global in bss segment +0x{offset:x} ({})",
+                    segment_addr(&self.bss, offset)
                 )
             }
             RootKind::Frame { frame, offset } => {

@@ -361,6 +361,8 @@ pub struct DiffView {
     pub candidate_objects: u64,
     pub candidate_bytes: u64,
     pub candidates: Vec<CandidateEntry>,
+    /// Reasons to doubt the comparison (dumps of different programs).
+    pub warnings: Vec<String>,
 }
 
 /// Class rows a diff sends (ranked by growth; the rest only count).

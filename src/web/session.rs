@@ -356,7 +356,7 @@ impl Session {
         self.heap()
             .objects
             .find(addr)
-            .ok_or_else(|| format!("no object contains address 0x{addr:x}"))
+            .ok_or_else(|| self.heap().not_an_object(addr))
     }
 
     pub fn children(&self) -> &Csr {
@@ -652,7 +652,10 @@ impl Session {
         let ptr = u64::from(h.params.ptr_size.max(1));
         let offset = (offset.min(size) / ptr) * ptr;
         let len = u64::from(len).min(size - offset);
-        let bytes = src.read(h.objects.file_offset.get(i) + offset, len as usize)?;
+        let bytes = src.read(
+            h.objects.file_offset.get(i).saturating_add(offset),
+            len as usize,
+        )?;
         let mut pointers = Vec::new();
         let flags = h.objects.flags[i];
         if flags & flags::HAS_POINTERS != 0 {
@@ -810,6 +813,7 @@ impl Session {
         let total_classes = d.classes.len() as u64;
         Response::Diff(Box::new(DiffView {
             dumps,
+            warnings: d.warnings,
             classes: d
                 .classes
                 .into_iter()

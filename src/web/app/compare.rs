@@ -164,6 +164,7 @@ pub fn CompareView() -> Html {
                 if let Some(e) = &*error { <p class="err">{ e }</p> }
             </section>
             if let Some(d) = &*diff {
+                { for d.warnings.iter().map(|w| html! { <div class="warning" data-testid="diff-warning">{ w }</div> }) }
                 <TimelineChart diff={d.clone()} />
                 <section class="panel" data-testid="leak-candidates">
                     <h2>{ format!("Leak candidates: {} objects, {}", fmt::count(d.candidate_objects), fmt::bytes(d.candidate_bytes)) }</h2>
