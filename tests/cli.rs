@@ -222,3 +222,33 @@ fn diff_warns_about_different_programs() {
     ]);
     assert!(text(&same.stderr).is_empty(), "{}", text(&same.stderr));
 }
+
+/// Every class label is unique (two shapes of one size used to print the same label), an
+/// unnamed type reads as one instead of a cut-off "fmt.", and the share column says that
+/// retained shares nest.
+#[test]
+fn class_labels_are_unique_and_whole() {
+    for d in [
+        "basic-go1.27.dump",
+        "growth-go1.19-1.dump",
+        "prodlike-go1.27.dump",
+    ] {
+        let out = run(&["classes", "--json", "--limit", "100000", &path(d)]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut names: Vec<&str> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["class"].as_str().unwrap())
+            .collect();
+        assert!(names.iter().all(|n| !n.ends_with('.')), "{d}: {names:?}");
+        let all = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), all, "{d}: duplicate class labels");
+    }
+    let out = text(&run(&["classes", &path("growth-go1.19-1.dump")]).stdout);
+    assert!(out.contains("fmt.(unnamed 8 B type)"), "{out}");
+    assert!(out.contains(" B with pointers (layout 1 of "), "{out}");
+    assert!(out.contains("shares add up to more than 100 %"), "{out}");
+}

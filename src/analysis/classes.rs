@@ -48,6 +48,34 @@ pub struct Classes {
     pub of: Vec<ClassId>,
 }
 
+/// Makes every class name unique, so the table, the flame graph and the findings never show
+/// two rows with one label: shapes of one size whose pointers lie in different words
+/// become "48 B with pointers (layout 1 of 2)", by bytes; type records that repeat a name
+/// get their descriptor address.
+fn disambiguate(classes: &mut [Class], keys: &[Key]) {
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, c) in classes.iter().enumerate() {
+        by_name.entry(c.name.as_str()).or_default().push(i);
+    }
+    let mut renames: Vec<(usize, String)> = Vec::new();
+    for (name, mut ids) in by_name.into_iter().filter(|(_, v)| v.len() > 1) {
+        ids.sort_by_key(|&i| (std::cmp::Reverse(classes[i].shallow), i));
+        let total = ids.len();
+        for (k, &i) in ids.iter().enumerate() {
+            renames.push((
+                i,
+                match keys[i] {
+                    Key::Type(t) => format!("{name} @0x{t:x}"),
+                    _ => format!("{name} (layout {} of {total})", k + 1),
+                },
+            ));
+        }
+    }
+    for (i, name) in renames {
+        classes[i].name = name;
+    }
+}
+
 impl Classes {
     pub fn compute(a: &Analysis) -> Classes {
         let heap = &a.heap;
@@ -55,6 +83,7 @@ impl Classes {
         let mut keys: FastMap<Key, ClassId> = FastMap::default();
         let mut classes: Vec<Class> = Vec::new();
         let mut of = vec![0 as ClassId; n];
+        let mut class_keys: Vec<Key> = Vec::new();
 
         // Allocation sites are named per bucket (few), never per object.
         let mut site_names: Vec<String> = Vec::new();
@@ -148,6 +177,7 @@ impl Classes {
                     Key::Shape { .. } => naming::shape_label(heap, id),
                 };
                 // A site reached only by inheritance is still named by the site.
+                class_keys.push(key);
                 classes.push(Class {
                     name,
                     source,
@@ -165,6 +195,8 @@ impl Classes {
             }
             of[i] = c;
         }
+
+        disambiguate(&mut classes, &class_keys);
 
         // Retained without double counting: walk the dominator tree keeping, per class, how
         // many ancestors on the current path belong to it. The stack holds the path (node,

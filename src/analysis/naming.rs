@@ -35,9 +35,19 @@ pub fn type_evidence(heap: &Heap, id: ObjectId) -> Option<(u64, NameSource)> {
 }
 
 /// A type name for a descriptor address: the type record's name, or `type@0x…`.
+/// The runtime writes an unnamed type with methods (usually a pointer, `*fmt.pp`) as its
+/// package path and a dot, `fmt.`: that is labelled as what it is, not left truncated.
 pub fn type_label(heap: &Heap, addr: u64) -> String {
-    match heap.type_name(addr) {
-        Some(n) => n.to_string(),
+    match heap.type_info(addr) {
+        Some(t) => {
+            let name = heap.str(t.name);
+            match name.strip_suffix('.') {
+                Some(pkg) if !pkg.is_empty() => {
+                    format!("{pkg}.(unnamed {} B type)", t.size)
+                }
+                _ => name.to_string(),
+            }
+        }
         None => format!("type@0x{addr:x}"),
     }
 }

@@ -460,11 +460,14 @@ impl Heap {
     }
 
     pub fn type_name(&self, addr: u64) -> Option<&str> {
-        let i = self.types.binary_search_by_key(&addr, |t| t.addr).ok()?;
-        Some(self.str(self.types[i].name))
+        Some(self.str(self.type_info(addr)?.name))
     }
 
-    /// A label a person understands, e.g. `goroutine 18 · main.worker (frame 1) +0x10`.
+    pub fn type_info(&self, addr: u64) -> Option<&TypeInfo> {
+        let i = self.types.binary_search_by_key(&addr, |t| t.addr).ok()?;
+        Some(&self.types[i])
+    }
+
     /// Why no object contains `addr`, for the error that says so: a global's address
     /// (copied from a root label) is a root, not an object, and says which one.
     pub fn not_an_object(&self, addr: u64) -> String {
@@ -505,6 +508,7 @@ impl Heap {
         }
     }
 
+    /// A label a person understands, e.g. `goroutine 18 · main.worker (frame 1) +0x10`.
     pub fn root_label(&self, kind: &RootKind) -> String {
         match *kind {
             RootKind::Data { offset } => {
