@@ -103,3 +103,28 @@ pub fn object_name(heap: &Heap, id: ObjectId) -> (String, NameSource) {
     }
     (shape_label(heap, id), NameSource::Shape)
 }
+
+/// Why an object has no allocation stack, and how to get one, given how many allocation
+/// samples the whole dump holds.
+pub fn unsampled_advice(dump_samples: u64) -> &'static str {
+    if dump_samples == 0 {
+        "Not sampled: this dump holds no allocation samples at all. Either the program set \
+         runtime.MemProfileRate = 0, or it never references runtime.MemProfile (no runtime/pprof \
+         or net/http/pprof import), so the linker set runtime.disableMemoryProfiling and sampling \
+         was off from the start. Set runtime.MemProfileRate = 1 first thing in main to record \
+         every allocation."
+    } else {
+        "Not sampled: at Go's default rate one allocation per 512 KiB is. Set \
+         runtime.MemProfileRate = 1 first thing in main to record every allocation."
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn unsampled_advice_names_the_linker_switch_only_without_samples() {
+        assert!(super::unsampled_advice(0).contains("runtime.disableMemoryProfiling"));
+        assert!(!super::unsampled_advice(40).contains("disableMemoryProfiling"));
+        assert!(super::unsampled_advice(40).contains("512 KiB"));
+    }
+}

@@ -244,6 +244,11 @@ pub struct SummaryView {
     pub type_records: u64,
     pub itabs: u64,
     pub phantom_records: u64,
+    /// The span-tail layout (`heap::TailLayout::describe`) and the evidence for it.
+    pub span_tail_layout: String,
+    pub span_tail_basis: String,
+    /// What the unreachable objects are and what to do (`analysis::lost::Unreachable`).
+    pub unreachable_advice: Option<String>,
     pub dangling_pointers: u64,
     /// Every scalar MemStats field by its Go name (PauseNs left out: see `reconciliation`).
     pub memstats: Vec<(String, u64)>,

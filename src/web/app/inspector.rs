@@ -202,7 +202,7 @@ pub fn Inspector(props: &InspectorProps) -> Html {
             <section class="panel">
                 <h3>{ "Allocation stack" }</h3>
                 if d.alloc_stack.is_empty() {
-                    <p class="muted">{ "Not sampled (set runtime.MemProfileRate = 1 before allocating to record every allocation)." }</p>
+                    <p class="muted" data-testid="unsampled">{ crate::analysis::naming::unsampled_advice(app.loaded.summary.alloc_samples) }</p>
                 } else {
                     <ol class="stack mono" data-testid="alloc-stack">
                         { for d.alloc_stack.iter().map(|f| html! {

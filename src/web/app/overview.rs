@@ -70,9 +70,8 @@ pub fn Overview() -> Html {
                         <a href={Route::to(ViewKind::Lost).to_hash()}>{ format!("unreachable: {} objects, {}",
                             fmt::count(s.unreachable_objects), fmt::bytes(s.unreachable_bytes)) }</a></span>
                 </div>
-                if s.unreachable_objects > 0 {
-                    <p class="muted">{ "WriteHeapDump does not collect first: unreachable objects are garbage not yet swept \
-                        (call runtime.GC() before dumping for a live-only dump)." }</p>
+                if let Some(advice) = &s.unreachable_advice {
+                    <p class="muted" data-testid="unreachable-advice">{ advice }</p>
                 }
             </section>
 
@@ -107,6 +106,7 @@ pub fn Overview() -> Html {
                         { kv("type records", fmt::count(s.type_records)) }
                         { kv("itabs", fmt::count(s.itabs)) }
                         { kv("span-tail records (not objects)", fmt::count(s.phantom_records)) }
+                        { kv("span-tail layout", format!("{}: {}", s.span_tail_layout, s.span_tail_basis)) }
                         { kv("dangling pointers", fmt::count(s.dangling_pointers)) }
                         { for s.memstats.iter().map(|(k, v)| kv(k, fmt::count(*v))) }
                     </table>
