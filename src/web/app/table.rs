@@ -36,6 +36,10 @@ pub struct TableProps {
     /// Extra class on the table (e.g. a fixed height).
     #[prop_or_default]
     pub class: Classes,
+    /// Told the row count for a filter once the worker has answered (`None` while it is
+    /// not known), so a view can show how many rows its filter keeps.
+    #[prop_or_default]
+    pub on_total: Option<Callback<(String, Option<u64>)>>,
 }
 
 pub enum Msg {
@@ -65,9 +69,18 @@ pub struct VirtualTable {
 }
 
 impl VirtualTable {
+    /// Tells the view (if it listens) the row count for the current filter.
+    fn report_total(&self, ctx: &Context<Self>) {
+        let props = ctx.props();
+        if let Some(cb) = &props.on_total {
+            cb.emit((props.filter.clone(), self.total));
+        }
+    }
+
     fn reset(&mut self, ctx: &Context<Self>) {
         self.epoch = self.epoch.wrapping_add(1);
         self.total = None;
+        self.report_total(ctx);
         self.blocks.clear();
         self.pending.clear();
         self.error = None;
@@ -313,8 +326,12 @@ impl Component for VirtualTable {
                 match reply.resp {
                     Response::Page(p) => {
                         let first = self.total.is_none();
+                        let changed = self.total != Some(p.total);
                         self.total = Some(p.total);
                         self.blocks.insert(block, p.rows);
+                        if changed {
+                            self.report_total(ctx);
+                        }
                         if first {
                             self.fetch(ctx);
                         }

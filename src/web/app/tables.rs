@@ -46,17 +46,37 @@ pub struct FilteredProps {
 pub fn ObjectsView(props: &FilteredProps) -> Html {
     let app = use_context::<AppCtx>().expect("AppCtx");
     let s = &app.loaded.summary;
+    // The table's row count and the filter it is for: a filter shows "N of ALL".
+    let shown = use_state(|| None::<(String, Option<u64>)>);
+    let on_total = {
+        let shown = shown.clone();
+        Callback::from(move |t: (String, Option<u64>)| shown.set(Some(t)))
+    };
+    let heading = objects_heading(s.objects, &props.filter, (*shown).as_ref());
     html! {
         <div class="panel fill">
             <div class="row">
-                <h2>{ format!("Objects ({})", fmt::count(s.objects)) }</h2>
+                <h2 data-testid="objects-heading">{ heading }</h2>
                 <span class="spacer-x"></span>
                 <FilterBox value={props.filter.clone()} placeholder="filter: class text, =exact class, or 0x address" />
             </div>
             <p class="muted">{ "Largest retained size first: the objects whose release would free the most. Click a header to sort." }</p>
-            <VirtualTable table={TableKind::Objects} filter={props.filter.clone()} row_testid="object-row" />
+            <VirtualTable table={TableKind::Objects} filter={props.filter.clone()} row_testid="object-row" {on_total} />
         </div>
     }
+}
+
+/// "Objects (ALL)", or with a filter "Objects (N of ALL)" once the table has counted the
+/// filter's rows ("… of ALL" until then).
+fn objects_heading(all: u64, filter: &str, shown: Option<&(String, Option<u64>)>) -> String {
+    if filter.trim().is_empty() {
+        return format!("Objects ({})", fmt::count(all));
+    }
+    let kept = match shown {
+        Some((f, Some(n))) if f == filter => fmt::count(*n),
+        _ => "…".to_string(),
+    };
+    format!("Objects ({kept} of {})", fmt::count(all))
 }
 
 #[function_component]
