@@ -169,11 +169,6 @@ fn parse_share(s: &str) -> Result<f64, String> {
     Ok(share)
 }
 
-/// Under every table with a share column.
-const SHARE_NOTE: &str =
-    "share: retained bytes ÷ reachable heap. Retained sets nest (a map retains \
-its entries, which are classes too), so the shares add up to more than 100 %.";
-
 fn main() -> ExitCode {
     // Rust ignores SIGPIPE, so a closed pipe (`dumpscope classes x.dump | head`) would make
     // every print panic. Restore the default: the process ends quietly with status 141,
@@ -486,7 +481,7 @@ fn run(cli: Cli) -> Result<(), String> {
                     r.source
                 );
             }
-            println!("{SHARE_NOTE}");
+            println!("{}", report::SHARE_NOTE);
         }
         Command::Leaks {
             dump,

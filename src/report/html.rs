@@ -359,10 +359,11 @@ fn findings(o: &mut String, r: &Report) {
 fn classes(o: &mut String, r: &Report) {
     let _ = write!(
         o,
-        "<section id=\"classes\">\n<h2>Classes</h2>\n<p class=\"muted\">The {} classes that retain the most, of {} (objects grouped by type, allocation site or shape; retained bytes count nested members once).</p>\n\
+        "<section id=\"classes\">\n<h2>Classes</h2>\n<p class=\"muted\">The {} classes that retain the most, of {} (objects grouped by type, allocation site or shape; retained bytes count nested members once). {}</p>\n\
          <table data-testid=\"class-table\">\n<tr><th>class</th><th>named by</th><th class=\"num\">objects</th><th class=\"num\">shallow</th><th class=\"num\">retained</th><th class=\"num\">share</th><th>example</th></tr>\n",
         r.classes.len(),
-        count(r.total_classes)
+        count(r.total_classes),
+        super::SHARE_NOTE
     );
     for c in &r.classes {
         let _ = writeln!(

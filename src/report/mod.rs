@@ -17,6 +17,10 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::units::human_bytes;
 
+/// Under every table with a share column (CLI, web app, report).
+pub const SHARE_NOTE: &str = "share: retained bytes ÷ reachable heap. Retained sets nest (a map \
+retains its entries, which are classes too), so the shares add up to more than 100 %.";
+
 use crate::analysis::classes::Classes;
 use crate::analysis::lost::Unreachable;
 use crate::analysis::naming::{object_name, NameSource};

@@ -90,6 +90,7 @@ pub fn ClassesView(props: &FilteredProps) -> Html {
             </div>
             <p class="muted">{ "Objects grouped by their best name: the malloc header's type (Go 1.22+), an interface's \
                 type, the allocation site (sampled objects), or else their size and shape." }</p>
+            <p class="muted" data-testid="share-note">{ crate::report::SHARE_NOTE }</p>
             <VirtualTable table={TableKind::Classes} filter={props.filter.clone()} row_testid="class-row" />
         </div>
     }
@@ -107,8 +108,9 @@ pub fn LostView() -> Html {
                     (objects nothing else points at).",
                     fmt::count(s.unreachable_objects), fmt::bytes(s.unreachable_bytes), fmt::count(s.lost_heads)) }
             </p>
-            <p class="muted">{ "WriteHeapDump does not run a collection first, so this is garbage allocated since the \
-                last GC (or left by it), not a leak. Call runtime.GC() before dumping for a live-only dump." }</p>
+            if let Some(advice) = &s.unreachable_advice {
+                <p class="muted" data-testid="lost-advice">{ advice }</p>
+            }
             <VirtualTable table={TableKind::Lost} row_testid="lost-row" />
         </div>
     }
