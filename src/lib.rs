@@ -12,7 +12,7 @@
 //! - [`load`]: the feed/finish pipeline every front end uses.
 //! - [`report`]: plain serializable rows shared by the CLI and the web app.
 //!
-//! Front ends: `src/bin/dumpscope.rs` (native CLI) and, behind the `web` feature, the
+//! Front ends: `src/bin/dumpscope/` (native CLI) and, behind the `web` feature, the
 //! browser app in `web` (a yew UI plus a Web Worker that owns the analysis).
 
 pub mod analysis;

@@ -11,6 +11,7 @@ pub mod html;
 pub mod pprof;
 pub mod redact;
 pub mod share;
+pub mod text;
 pub mod timeline;
 
 use serde::{Deserialize, Serialize};

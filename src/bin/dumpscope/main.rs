@@ -1,0 +1,276 @@
+//! `dumpscope`: the native command-line front end over the dumpscope core: argument
+//! parsing and dispatch. The text it prints is `report::text`; `bench.rs` is the benchmark
+//! harness, `inputs.rs` what it reads besides dumps (the report key, lists of dumps).
+
+mod args;
+mod bench;
+mod inputs;
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use args::{Cli, Command};
+use clap::Parser;
+use dumpscope::analysis::classes::Classes;
+use dumpscope::analysis::{goroutines, leaks, Analysis};
+use dumpscope::heap::ObjectId;
+use dumpscope::report::{self, share, text, timeline, Names};
+
+fn main() -> ExitCode {
+    // Rust ignores SIGPIPE, so a closed pipe (`dumpscope classes x.dump | head`) would make
+    // every print panic. Restore the default: the process ends quietly with status 141,
+    // as Unix tools do when their reader goes away.
+    #[cfg(unix)]
+    // SAFETY: called first in main, before any thread or I/O; SIG_DFL is a valid handler.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("dumpscope: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+pub(crate) fn load(path: &Path) -> Result<Analysis, String> {
+    let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let len = file.metadata().ok().map(|m| m.len());
+    let heap = dumpscope::load::load_reader(std::io::BufReader::with_capacity(1 << 20, file), len)
+        .map_err(|e| format!("{}: {e}", path.display()))?
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if let Some(e) = &heap.decode_error {
+        eprintln!(
+            "dumpscope: warning: {}: {e}; showing what was read before it",
+            path.display()
+        );
+    }
+    Ok(Analysis::new(heap))
+}
+
+fn parse_addr(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let r = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(h) => u64::from_str_radix(h, 16),
+        None => t.parse(),
+    };
+    r.map_err(|_| format!("not an address: {s:?}"))
+}
+
+fn find_object(a: &Analysis, s: &str) -> Result<ObjectId, String> {
+    let addr = parse_addr(s)?;
+    a.heap
+        .objects
+        .find(addr)
+        .ok_or_else(|| a.heap.not_an_object(addr))
+}
+
+pub(crate) fn print_json<T: serde::Serialize>(v: &T) -> Result<(), String> {
+    let out = std::io::stdout();
+    let mut w = BufWriter::new(out.lock());
+    serde_json::to_writer_pretty(&mut w, v).map_err(|e| e.to_string())?;
+    writeln!(w).map_err(|e| e.to_string())
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    let text = match cli.command {
+        Command::Summary { dump, json } => {
+            let s = report::summary(&load(&dump)?);
+            if json {
+                return print_json(&s);
+            }
+            text::summary(&dump.display().to_string(), &s)
+        }
+        Command::Top { dump, limit, json } => {
+            let a = load(&dump)?;
+            let c = Classes::compute(&a);
+            let t = report::top(&a, Names::Classes(&c), limit);
+            if json {
+                return print_json(&t);
+            }
+            text::top(&t)
+        }
+        Command::Lost { dump, limit, json } => {
+            let a = load(&dump)?;
+            let c = Classes::compute(&a);
+            let l = report::lost(&a, Names::Classes(&c), limit);
+            if json {
+                return print_json(&l);
+            }
+            text::lost(&l)
+        }
+        Command::Retainers {
+            dump,
+            addr,
+            paths,
+            ignore,
+            json,
+        } => {
+            let a = load(&dump)?;
+            let id = find_object(&a, &addr)?;
+            let excluded = ignore
+                .iter()
+                .map(|s| find_object(&a, s))
+                .collect::<Result<Vec<_>, _>>()?;
+            let c = Classes::compute(&a);
+            let r = report::retainers(&a, Names::Classes(&c), id, paths, &excluded);
+            if json {
+                return print_json(&r);
+            }
+            text::retainers(&r)
+        }
+        Command::Bench { dump, json } => return bench::bench(&dump, json),
+        Command::Goroutines { dump, all, json } => {
+            let a = load(&dump)?;
+            if all {
+                let g = report::goroutines(&a.heap);
+                if json {
+                    return print_json(&g);
+                }
+                text::goroutines(&g)
+            } else {
+                let groups = report::goroutine_groups(&goroutines::groups(&a));
+                if json {
+                    return print_json(&groups);
+                }
+                text::goroutine_groups(&groups)
+            }
+        }
+        Command::Classes { dump, limit, json } => {
+            let a = load(&dump)?;
+            let c = Classes::compute(&a);
+            let mut rows = report::classes(&a, &c);
+            rows.truncate(limit);
+            if json {
+                return print_json(&rows);
+            }
+            text::classes(&rows)
+        }
+        Command::Leaks {
+            dump,
+            fail_on,
+            json,
+        } => {
+            let (_, _, f) = leaks::analyse(&load(&dump)?);
+            if json {
+                print_json(&f)?;
+            } else {
+                print!("{}", text::leaks(&f));
+            }
+            if let Some(limit) = fail_on.filter(|&l| leaks::top_share(&f) > l) {
+                eprintln!(
+                    "dumpscope: top finding holds {:.1}% of the heap, above --fail-on {:.1}%",
+                    leaks::top_share(&f) * 100.0,
+                    limit * 100.0
+                );
+                std::process::exit(1);
+            }
+            return Ok(());
+        }
+        Command::Diff { dumps, limit, json } => {
+            let analyses = dumps
+                .iter()
+                .map(|d| load(d))
+                .collect::<Result<Vec<_>, _>>()?;
+            let classes: Vec<Classes> = analyses.iter().map(Classes::compute).collect();
+            let pairs: Vec<_> = analyses.iter().zip(&classes).collect();
+            let mut d = dumpscope::analysis::diff::diff(&pairs);
+            d.classes.truncate(limit);
+            for w in &d.warnings {
+                eprintln!("dumpscope: warning: {w}");
+            }
+            if json {
+                return print_json(&d);
+            }
+            text::diff(&d)
+        }
+        Command::Report {
+            dumps,
+            output,
+            json,
+            no_redact,
+            key_file,
+            classes,
+        } => {
+            let key = if no_redact {
+                eprintln!(
+                    "dumpscope: warning: --no-redact: the report holds real addresses and file paths \
+                     from the dump; share it only with people who may see them"
+                );
+                None
+            } else {
+                Some(inputs::report_key(key_file.as_deref())?)
+            };
+            let mut opts = share::Options::new(key);
+            opts.classes = classes;
+            let r = inputs::make_report(&dumps, &opts)?;
+            let text = if json {
+                serde_json::to_string_pretty(&r).map_err(|e| e.to_string())? + "\n"
+            } else {
+                report::html::render(&r)
+            };
+            let Some(p) = output else {
+                return write_stdout(&text);
+            };
+            std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
+            eprintln!(
+                "dumpscope: wrote {} ({}{})",
+                p.display(),
+                if json { "JSON" } else { "HTML" },
+                if r.redacted {
+                    ", redacted"
+                } else {
+                    ", NOT redacted"
+                }
+            );
+            return Ok(());
+        }
+        Command::Pprof { dump, output } => {
+            let a = load(&dump)?;
+            let c = Classes::compute(&a);
+            let name = dump.file_name().map(|n| n.to_string_lossy().into_owned());
+            let comment = report::pprof::comment(name.as_deref().unwrap_or("the dump"));
+            let profile = report::pprof::retained_profile(&a, &c, &comment);
+            std::fs::write(&output, &profile).map_err(|e| format!("{}: {e}", output.display()))?;
+            eprintln!(
+                "dumpscope: wrote {} ({} B); view it with `go tool pprof -http=: {}`",
+                output.display(),
+                profile.len(),
+                output.display()
+            );
+            return Ok(());
+        }
+        Command::Timeline { dumps, limit, json } => {
+            let files = inputs::dump_files(&dumps)?;
+            if files.len() < 2 {
+                return Err(format!(
+                    "a timeline needs at least two dumps, found {}",
+                    files.len()
+                ));
+            }
+            let mut b = timeline::TimelineBuilder::default();
+            for f in &files {
+                let a = load(f)?;
+                let c = Classes::compute(&a);
+                b.add(&f.display().to_string(), &a, &c);
+            }
+            let t = b.finish(limit);
+            if json {
+                return print_json(&t);
+            }
+            text::timeline(&t)
+        }
+    };
+    write_stdout(&text)
+}
+
+fn write_stdout(text: &str) -> Result<(), String> {
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(|e| e.to_string())
+}
