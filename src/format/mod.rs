@@ -1,4 +1,4 @@
-//! Bytes → records: the `go1.7 heap dump` format (see `shared/docs/heapdump-format.md`).
+//! Bytes → records: the `go1.7 heap dump` format (see `docs/heapdump-format.md`).
 //!
 //! [`Decoder`] is a push parser: feed it chunks of any size and it hands each complete
 //! [`Record`] to a [`RecordSink`], borrowing byte ranges from the input instead of copying

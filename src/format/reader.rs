@@ -22,21 +22,6 @@ pub enum Layout {
     Go17,
 }
 
-/// Reads a varint known to be valid (validated when its record was parsed).
-#[inline]
-pub(crate) fn read_uvarint_unchecked(data: &[u8]) -> (u64, usize) {
-    let mut v = 0u64;
-    let mut shift = 0u32;
-    for (i, &b) in data.iter().enumerate().take(10) {
-        v |= u64::from(b & 0x7f) << shift;
-        if b < 0x80 {
-            return (v, i + 1);
-        }
-        shift += 7;
-    }
-    (v, data.len().min(10))
-}
-
 struct Cursor<'a> {
     data: &'a [u8],
     pos: usize,

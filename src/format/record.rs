@@ -2,8 +2,9 @@
 //!
 //! Field lists and memprof frames stay in their encoded form (already validated) and are
 //! decoded lazily by iterators, so a record costs no allocation.
-
-use super::reader::read_uvarint_unchecked;
+//!
+//! This is the lower layer of the format module: `reader` parses bytes into these types,
+//! and nothing here depends on the parser.
 
 /// Number of uvarints in a memstats record (24 scalars + PauseNs[256] + NumGC).
 pub const MEMSTATS_LEN: usize = 281;
@@ -324,4 +325,19 @@ impl<'a> MemProfFrames<'a> {
             MemProfFrame { func, file, line }
         })
     }
+}
+
+/// Reads a varint that the parser validated when it built the record.
+#[inline]
+fn read_uvarint_unchecked(data: &[u8]) -> (u64, usize) {
+    let mut v = 0u64;
+    let mut shift = 0u32;
+    for (i, &b) in data.iter().enumerate().take(10) {
+        v |= u64::from(b & 0x7f) << shift;
+        if b < 0x80 {
+            return (v, i + 1);
+        }
+        shift += 7;
+    }
+    (v, data.len().min(10))
 }

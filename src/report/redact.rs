@@ -6,7 +6,8 @@
 //!
 //! - replaces every address (`0x…`: objects, type descriptors, globals, PCs) with a
 //!   pseudonym, `o-3f9a1c07` for an address in a dump's heap range and `a-…` for any other.
-//!   The pseudonym is a keyed hash of the address (see [`ReportKey`]): the same address gets
+//!   The pseudonym is the first 32 bits of HMAC-SHA256 of the address under the report key
+//!   (see [`ReportKey::mac`]): the same address gets
 //!   the same pseudonym within a report and across reports made with the same key, and
 //!   nothing about the address can be learnt without the key. Offsets written `+0x…`
 //!   (a global's offset in its segment, a local's offset in its frame) are not addresses and
@@ -22,52 +23,11 @@
 
 use std::collections::{HashMap, HashSet};
 
+use hmac::{Hmac, Mac};
 use serde_json::Value;
+use sha2::Sha256;
 
 use crate::heap::Heap;
-
-/// SipHash-2-4 (Aumasson and Bernstein) of `data` under the 128-bit key `(k0, k1)`.
-pub fn siphash24(k0: u64, k1: u64, data: &[u8]) -> u64 {
-    let mut v = [
-        0x736f_6d65_7073_6575 ^ k0,
-        0x646f_7261_6e64_6f6d ^ k1,
-        0x6c79_6765_6e65_7261 ^ k0,
-        0x7465_6462_7974_6573 ^ k1,
-    ];
-    fn round(v: &mut [u64; 4]) {
-        v[0] = v[0].wrapping_add(v[1]);
-        v[1] = v[1].rotate_left(13) ^ v[0];
-        v[0] = v[0].rotate_left(32);
-        v[2] = v[2].wrapping_add(v[3]);
-        v[3] = v[3].rotate_left(16) ^ v[2];
-        v[0] = v[0].wrapping_add(v[3]);
-        v[3] = v[3].rotate_left(21) ^ v[0];
-        v[2] = v[2].wrapping_add(v[1]);
-        v[1] = v[1].rotate_left(17) ^ v[2];
-        v[2] = v[2].rotate_left(32);
-    }
-    let mut chunks = data.chunks_exact(8);
-    for c in &mut chunks {
-        let m = u64::from_le_bytes(c.try_into().expect("8 bytes"));
-        v[3] ^= m;
-        round(&mut v);
-        round(&mut v);
-        v[0] ^= m;
-    }
-    let mut last = (data.len() as u64) << 56;
-    for (i, &b) in chunks.remainder().iter().enumerate() {
-        last |= u64::from(b) << (8 * i);
-    }
-    v[3] ^= last;
-    round(&mut v);
-    round(&mut v);
-    v[0] ^= last;
-    v[2] ^= 0xff;
-    for _ in 0..4 {
-        round(&mut v);
-    }
-    v[0] ^ v[1] ^ v[2] ^ v[3]
-}
 
 /// The 32-byte secret behind the pseudonyms. It stays on the user's machine (the CLI keeps
 /// it in `~/.config/dumpscope/report.key`, the web app in the browser's localStorage).
@@ -105,22 +65,16 @@ impl ReportKey {
         self.0.iter().map(|b| format!("{b:02x}")).collect()
     }
 
-    fn half(&self, i: usize) -> (u64, u64) {
-        let w = |o: usize| u64::from_le_bytes(self.0[o..o + 8].try_into().expect("8 bytes"));
-        (w(16 * i), w(16 * i + 8))
-    }
-
-    /// A MAC shaped like HMAC: SipHash-2-4 under the key's first half over a domain tag and
-    /// the message, then SipHash-2-4 under the second half over that.
+    /// HMAC-SHA256 under the whole key of a domain tag, a 0 byte and the message; the first
+    /// 64 bits of the tag, big-endian (so its hex digits are the tag's first hex digits).
     pub fn mac(&self, domain: &str, msg: &[u8]) -> u64 {
-        let (a0, a1) = self.half(0);
-        let (b0, b1) = self.half(1);
-        let mut inner_msg = Vec::with_capacity(domain.len() + 1 + msg.len());
-        inner_msg.extend_from_slice(domain.as_bytes());
-        inner_msg.push(0);
-        inner_msg.extend_from_slice(msg);
-        let inner = siphash24(a0, a1, &inner_msg);
-        siphash24(b0, b1, &inner.to_le_bytes())
+        let mut m =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.0).expect("HMAC takes a key of any length");
+        m.update(domain.as_bytes());
+        m.update(&[0]);
+        m.update(msg);
+        let tag = m.finalize().into_bytes();
+        u64::from_be_bytes(tag[..8].try_into().expect("a SHA-256 tag has 32 bytes"))
     }
 }
 
@@ -395,29 +349,6 @@ mod tests {
     }
 
     #[test]
-    fn siphash_reference_vectors() {
-        // From the SipHash paper's reference implementation: key 00..0f.
-        let (k0, k1) = (0x0706050403020100, 0x0f0e0d0c0b0a0908);
-        assert_eq!(siphash24(k0, k1, &[]), 0x726fdb47dd0e0e31);
-        let msg: Vec<u8> = (0..15).collect();
-        assert_eq!(siphash24(k0, k1, &msg), 0xa129ca6149be45e5);
-        let msg: Vec<u8> = (0..63).collect();
-        assert_eq!(siphash24(k0, k1, &msg), 0x958a324ceb064572);
-    }
-
-    #[test]
-    #[allow(deprecated)]
-    fn siphash_agrees_with_std() {
-        use std::hash::Hasher;
-        for len in 0..40usize {
-            let msg: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
-            let mut h = std::hash::SipHasher::new_with_keys(0xdead_beef, 0x1234_5678_9abc);
-            h.write(&msg);
-            assert_eq!(siphash24(0xdead_beef, 0x1234_5678_9abc, &msg), h.finish());
-        }
-    }
-
-    #[test]
     fn keys_parse_and_print() {
         let k = key();
         assert_eq!(
@@ -443,6 +374,21 @@ mod tests {
         other[31] ^= 1;
         let r2 = Redactor::new(&ReportKey(other), &ev);
         assert_ne!(p, r2.pseudonym(0xc000123450));
+    }
+
+    #[test]
+    fn pseudonyms_are_truncated_hmac_sha256() {
+        // Expected values from Python's hmac module: HMAC-SHA256 under key 00..1f of
+        // b"dumpscope/address\0" + the address as 8 little-endian bytes.
+        let mut ev = Evidence::default();
+        ev.heap_ranges.push((0xc000000000, 0xc100000000));
+        let r = Redactor::new(&key(), &ev);
+        assert_eq!(r.pseudonym(0xc000123450), "o-adb7af73");
+        assert_eq!(r.pseudonym(0x57fda0), "a-59b4747d");
+        assert_eq!(
+            key().mac("dumpscope/address", &0xc000123450u64.to_le_bytes()),
+            0xadb7_af73_715e_210c
+        );
     }
 
     #[test]
