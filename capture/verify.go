@@ -18,7 +18,7 @@ const header = "go1.7 heap dump\n"
 // 4 KiB chunks and object contents are mostly zeros, so a dump cut at a chunk
 // boundary often ends in a 0 byte too. So the records are walked, skipping
 // their contents (the layouts are those of Go 1.7 to 1.27; see
-// shared/docs/heapdump-format.md, section 2).
+// docs/heapdump-format.md in this repository, section 2).
 func verify(f *os.File) (int64, error) {
 	st, err := f.Stat()
 	if err != nil {

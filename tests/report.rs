@@ -254,7 +254,14 @@ fn the_key_is_made_once_private_and_pseudonyms_follow_it() {
         serde_json::from_str(&first).unwrap(),
         serde_json::from_str(&keyed).unwrap(),
     );
-    assert_eq!(x.summary, y.summary);
+    // The same numbers; only the pseudonyms of the heap's bounds differ.
+    let numbers = |mut s: dumpscope::report::Summary| {
+        assert!(s.heap_start.starts_with("o-") || s.heap_start.starts_with("a-"));
+        s.heap_start.clear();
+        s.heap_end.clear();
+        s
+    };
+    assert_eq!(numbers(x.summary), numbers(y.summary));
     assert_eq!(
         x.classes.iter().map(|c| c.retained).collect::<Vec<_>>(),
         y.classes.iter().map(|c| c.retained).collect::<Vec<_>>()

@@ -434,11 +434,7 @@ fn the_fixture_loads_with_steady_progress() {
         assert!(s.go_version.starts_with("go1.27"), "{}", s.go_version);
         assert_eq!((s.arch.as_str(), s.pointer_size), ("amd64", 8));
         assert!(s.decode_error.is_none(), "{:?}", s.decode_error);
-        let heap_objects = s
-            .memstats
-            .iter()
-            .find(|(k, _)| k == "HeapObjects")
-            .map(|&(_, v)| v);
+        let heap_objects = s.memstats.as_ref().map(|m| m.heap_objects);
         assert_eq!(
             Some(s.objects),
             heap_objects,
@@ -523,12 +519,12 @@ fn object_pages_line_up_sort_and_filter() {
     let members = all_object_rows(
         TableKind::Objects,
         SortSpec::new("address", false),
-        &format!("={}", class.name),
+        &format!("={}", class.class),
     );
     assert_eq!(members.len() as u64, class.count);
     assert!(members.windows(2).all(|w| w[0].addr < w[1].addr));
     let size = items["size"].as_u64().unwrap();
-    assert!(members.iter().all(|r| r.class == class.name));
+    assert!(members.iter().all(|r| r.class == class.class));
     let item_sized = members.iter().filter(|r| r.shallow == size).count() as u64;
     assert!(item_sized >= planted, "{item_sized} of {size} bytes");
     assert_eq!(
@@ -584,7 +580,7 @@ fn goroutine_groups_name_the_blocked_workers() {
     assert_eq!(g.top_function, workers["function"].as_str().unwrap());
     assert_eq!(g.count, workers["count"].as_u64().unwrap());
     assert_eq!(g.wait_reason, workers["wait_reason"].as_str().unwrap());
-    assert_eq!(g.ids.len() as u64, g.count);
+    assert_eq!(g.goroutine_ids.len() as u64, g.count);
 }
 
 #[wasm_bindgen_test]
@@ -838,7 +834,7 @@ async fn object_rows_render_the_worker_rows() {
             format!("#/object/0x{:x}", r.addr)
         );
         // The badge for how the class was named, then the name.
-        let tag = source_tag(&r.class_source);
+        let tag = source_tag(r.class_source);
         assert_ne!(tag, "?", "the UI has no badge for {:?}", r.class_source);
         assert_eq!(text(&el, ".src"), tag);
         assert_eq!(text(&el, ".cls"), format!("{tag}{}", r.class));

@@ -4,12 +4,14 @@
 //! itab or type names the pointee; the allocation site of a sampled object; the object's
 //! shape (slot size, pointer-free or not, text-like).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::heap::{flags, Heap, ObjectId};
 
 /// Which evidence named an object, best first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum NameSource {
     MallocHeader,
@@ -17,7 +19,32 @@ pub enum NameSource {
     AllocSite,
     /// An unsampled object whose shape only ever came from one allocation site.
     InheritedAllocSite,
+    #[default]
     Shape,
+}
+
+impl NameSource {
+    /// Its serialized name: "malloc_header", "alloc_site", …
+    pub fn key(self) -> &'static str {
+        match self {
+            NameSource::MallocHeader => "malloc_header",
+            NameSource::Interface => "interface",
+            NameSource::AllocSite => "alloc_site",
+            NameSource::InheritedAllocSite => "inherited_alloc_site",
+            NameSource::Shape => "shape",
+        }
+    }
+
+    /// For people: "malloc header", "alloc site", …
+    pub fn label(self) -> &'static str {
+        match self {
+            NameSource::MallocHeader => "malloc header",
+            NameSource::Interface => "interface",
+            NameSource::AllocSite => "alloc site",
+            NameSource::InheritedAllocSite => "inherited alloc site",
+            NameSource::Shape => "shape",
+        }
+    }
 }
 
 /// The type descriptor address that names the object, with its source.

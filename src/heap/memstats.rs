@@ -1,11 +1,11 @@
 //! The memstats record with every value named as in Go's `runtime.MemStats`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// `runtime.MemStats` as written by the heap dump: 24 scalars, the PauseNs ring and NumGC.
 /// `PauseEnd`, `NumForcedGC`, `GCCPUFraction`, `EnableGC`, `DebugGC` and `BySize` are not
 /// in the dump.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "PascalCase")]
 pub struct MemStats {
     pub alloc: u64,
@@ -47,6 +47,18 @@ pub struct MemStats {
 }
 
 impl MemStats {
+    /// Every scalar field by its Go name, in declaration order (the PauseNs ring left out):
+    /// what the overview and the report list.
+    pub fn named_values(&self) -> Vec<(String, u64)> {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(m)) => m
+                .into_iter()
+                .filter_map(|(k, v)| v.as_u64().map(|v| (k, v)))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     pub fn from_values(v: &[u64; crate::format::MEMSTATS_LEN]) -> MemStats {
         MemStats {
             alloc: v[0],

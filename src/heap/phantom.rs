@@ -18,7 +18,7 @@
 //! The layout both agree on wins. Where they disagree or decide nothing, the Go version's
 //! default is kept and [`SpanTails::basis`] says why, for `summary` to show.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::model::{flags, Params};
 use super::Column64;
@@ -27,7 +27,7 @@ const PAGE: u64 = 8192;
 const INLINE_MARK_BITS: u64 = 128;
 
 /// How a dump's span tails are laid out.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TailLayout {
     /// Before Go 1.22 (or no version string): spans keep no metadata in their tail.
@@ -50,7 +50,7 @@ impl TailLayout {
 }
 
 /// What was decided about span tails, and on what evidence.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SpanTails {
     pub layout: TailLayout,
     /// Small spans whose tail held metadata slots under the chosen layout.

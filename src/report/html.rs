@@ -265,9 +265,14 @@ fn summary(o: &mut String, r: &Report) {
         }
         None => o.push_str("<p class=\"muted\">The dump holds no MemStats record.</p>\n"),
     }
-    if !s.memstats.is_empty() {
+    let fields = s
+        .memstats
+        .as_ref()
+        .map(|m| m.named_values())
+        .unwrap_or_default();
+    if !fields.is_empty() {
         o.push_str("<details><summary>Every MemStats field</summary>\n<table>\n");
-        for (k, v) in &s.memstats {
+        for (k, v) in &fields {
             let _ = writeln!(
                 o,
                 "<tr><td class=\"mono\">{}</td><td class=\"num\">{}</td></tr>",
@@ -370,7 +375,7 @@ fn classes(o: &mut String, r: &Report) {
             o,
             "<tr data-testid=\"class-row\"><td class=\"cls mono\">{}</td><td class=\"muted\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"mono\">{}</td></tr>",
             escape(&c.class),
-            escape(&c.source.replace('_', " ")),
+            c.source.label(),
             count(c.count),
             bytes(c.shallow),
             bytes(c.retained),

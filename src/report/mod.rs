@@ -33,7 +33,8 @@ pub fn hex(v: u64) -> String {
     format!("0x{v:x}")
 }
 
-#[derive(Clone, Debug, Serialize)]
+/// The dump at a glance: the one summary row of the CLI, the web app and the report.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Summary {
     pub go_version: String,
     pub arch: String,
@@ -51,6 +52,8 @@ pub struct Summary {
     pub reachable_bytes: u64,
     pub unreachable_objects: u64,
     pub unreachable_bytes: u64,
+    /// Unreachable objects that nothing points at (tops of garbage structures).
+    pub lost_heads: u64,
     /// Why some objects are unreachable, and what to do (see [`Lost`]).
     pub unreachable_why: Option<Unreachable>,
     pub unreachable_advice: Option<String>,
@@ -140,6 +143,7 @@ pub fn summary(a: &Analysis) -> Summary {
         reachable_bytes,
         unreachable_objects: objects - reachable_objects,
         unreachable_bytes: object_bytes - reachable_bytes,
+        lost_heads: lost::lost(a, 0).heads,
         unreachable_why,
         unreachable_advice: unreachable_why
             .map(|w| w.advice(h.memstats.as_ref().map(|m| m.num_gc))),
@@ -375,7 +379,9 @@ pub fn goroutines(h: &Heap) -> Vec<GoroutineRow> {
         .collect()
 }
 
-#[derive(Clone, Debug, Serialize)]
+/// A class (`analysis::classes`): objects that share a name. The CLI, the web app and the
+/// report show this row.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct ClassRow {
     pub class: String,
     pub source: NameSource,
@@ -384,35 +390,43 @@ pub struct ClassRow {
     pub retained: u64,
     /// `retained` over the reachable heap.
     pub share: f64,
+    /// The member that retains the most.
     pub example: String,
 }
 
+/// Every class, most retained first.
 pub fn classes(a: &Analysis, c: &Classes) -> Vec<ClassRow> {
-    let reachable = a.reachable_bytes().max(1) as f64;
     c.by_retained()
         .into_iter()
-        .map(|id| {
-            let k = &c.classes[id as usize];
-            ClassRow {
-                class: k.name.clone(),
-                source: k.source,
-                count: k.count,
-                shallow: k.shallow,
-                retained: k.retained,
-                share: k.retained as f64 / reachable,
-                example: hex(a.heap.objects.value_addr(k.example)),
-            }
-        })
+        .map(|id| class_row(a, c, id))
         .collect()
 }
 
-#[derive(Clone, Debug, Serialize)]
+/// One class's row.
+pub fn class_row(a: &Analysis, c: &Classes, id: crate::analysis::classes::ClassId) -> ClassRow {
+    let k = &c.classes[id as usize];
+    ClassRow {
+        class: k.name.clone(),
+        source: k.source,
+        count: k.count,
+        shallow: k.shallow,
+        retained: k.retained,
+        share: k.retained as f64 / a.reachable_bytes().max(1) as f64,
+        example: hex(a.heap.objects.value_addr(k.example)),
+    }
+}
+
+/// Goroutines parked in the same place for the same reason (`analysis::goroutines`), as
+/// the CLI, the web app and the report show them.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct GroupRow {
     pub count: u64,
     pub wait_reason: String,
     pub top_function: String,
     pub created_by: Option<String>,
+    /// Function names, innermost first.
     pub stack: Vec<String>,
+    /// Goroutine ids (the first 100).
     pub goroutine_ids: Vec<u64>,
     pub system: bool,
     pub stack_retained_bytes: u64,

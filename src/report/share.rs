@@ -14,7 +14,9 @@ use crate::analysis::classes::Classes;
 use crate::analysis::{diff, goroutines, leaks, Analysis};
 
 /// Version of the report's JSON layout.
-pub const FORMAT: &str = "dumpscope-report/1";
+/// 2: the summary, class and goroutine-group rows are the CLI's (`report::Summary`,
+/// `ClassRow`, `GroupRow`).
+pub const FORMAT: &str = "dumpscope-report/2";
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Report {
@@ -28,58 +30,16 @@ pub struct Report {
     /// The dump (index into `dumps`, the newest) that the summary, classes, findings and
     /// goroutine groups describe.
     pub focus: usize,
-    pub summary: SummaryPanel,
+    pub summary: super::Summary,
     /// The classes that retain the most (by retained bytes), of `total_classes`.
-    pub classes: Vec<ClassEntry>,
+    pub classes: Vec<super::ClassRow>,
     pub total_classes: u64,
     pub reachable_bytes: u64,
     pub findings: Vec<FindingEntry>,
-    pub goroutine_groups: Vec<GroupEntry>,
+    pub goroutine_groups: Vec<super::GroupRow>,
     pub total_goroutine_groups: u64,
     pub growth: Option<Growth>,
     pub timeline: Option<Timeline>,
-}
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct SummaryPanel {
-    pub go_version: String,
-    pub arch: String,
-    pub pointer_size: u8,
-    pub objects: u64,
-    pub object_bytes: u64,
-    pub reachable_objects: u64,
-    pub reachable_bytes: u64,
-    pub unreachable_objects: u64,
-    pub unreachable_bytes: u64,
-    pub pointer_edges: u64,
-    pub gc_roots: u64,
-    pub goroutines: u64,
-    pub stack_frames: u64,
-    pub finalizers: u64,
-    pub queued_finalizers: u64,
-    pub memprof_buckets: u64,
-    pub alloc_samples: u64,
-    pub type_records: u64,
-    pub phantom_records: u64,
-    pub dangling_pointers: u64,
-    /// Every scalar MemStats field by its Go name.
-    pub memstats: Vec<(String, u64)>,
-    pub reconciliation: Option<super::Reconciliation>,
-    pub decode_error: Option<String>,
-    pub diagnostics: Vec<String>,
-}
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct ClassEntry {
-    pub class: String,
-    /// How the class was named: malloc_header, interface, alloc_site, …
-    pub source: String,
-    pub count: u64,
-    pub shallow: u64,
-    pub retained: u64,
-    pub share: f64,
-    /// The member that retains the most.
-    pub example: String,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -139,21 +99,6 @@ impl From<&leaks::Finding> for FindingEntry {
             stack: f.evidence.stack.clone(),
         }
     }
-}
-
-/// `analysis::goroutines::Group`.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct GroupEntry {
-    pub count: u64,
-    pub wait_reason: String,
-    pub top_function: String,
-    pub created_by: Option<String>,
-    /// Function names, innermost first.
-    pub stack: Vec<String>,
-    pub system: bool,
-    pub stack_retained_bytes: u64,
-    pub stack_retained_objects: u64,
-    pub looks_leaked: bool,
 }
 
 /// `analysis::diff` of two or three of the dumps.
@@ -310,44 +255,7 @@ pub fn build(gather: Gather, inputs: &[Input<'_>], opts: &Options) -> Report {
     let groups = goroutines::groups(a);
     let found = leaks::findings(a, classes, &groups);
 
-    let s = super::summary(a);
-    let memstats = s
-        .memstats
-        .as_ref()
-        .and_then(|m| serde_json::to_value(m).ok())
-        .and_then(|v| v.as_object().cloned())
-        .map(|m| {
-            m.into_iter()
-                .filter_map(|(k, v)| v.as_u64().map(|v| (k, v)))
-                .collect()
-        })
-        .unwrap_or_default();
-    let summary = SummaryPanel {
-        go_version: s.go_version,
-        arch: s.arch,
-        pointer_size: s.pointer_size,
-        objects: s.objects,
-        object_bytes: s.object_bytes,
-        reachable_objects: s.reachable_objects,
-        reachable_bytes: s.reachable_bytes,
-        unreachable_objects: s.unreachable_objects,
-        unreachable_bytes: s.unreachable_bytes,
-        pointer_edges: s.pointer_edges,
-        gc_roots: s.gc_roots,
-        goroutines: s.goroutines,
-        stack_frames: s.stack_frames,
-        finalizers: s.finalizers,
-        queued_finalizers: s.queued_finalizers,
-        memprof_buckets: s.memprof_buckets,
-        alloc_samples: s.alloc_samples,
-        type_records: s.type_records,
-        phantom_records: s.phantom_records,
-        dangling_pointers: s.dangling_pointers,
-        memstats,
-        reconciliation: s.reconciliation,
-        decode_error: s.decode_error,
-        diagnostics: s.diagnostics,
-    };
+    let summary = super::summary(a);
 
     let class_rows = super::classes(a, classes);
     let total_classes = class_rows.len() as u64;
@@ -385,40 +293,11 @@ pub fn build(gather: Gather, inputs: &[Input<'_>], opts: &Options) -> Report {
         dumps: timeline.dumps.clone(),
         focus: pos(last.id),
         summary,
-        classes: class_rows
-            .into_iter()
-            .take(opts.classes)
-            .map(|c| ClassEntry {
-                source: serde_json::to_value(c.source)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
-                class: c.class,
-                count: c.count,
-                shallow: c.shallow,
-                retained: c.retained,
-                share: c.share,
-                example: c.example,
-            })
-            .collect(),
+        classes: class_rows.into_iter().take(opts.classes).collect(),
         total_classes,
         reachable_bytes: found.reachable_bytes,
         findings: found.findings.iter().map(FindingEntry::from).collect(),
-        goroutine_groups: group_rows
-            .into_iter()
-            .take(opts.rows)
-            .map(|g| GroupEntry {
-                count: g.count,
-                wait_reason: g.wait_reason,
-                top_function: g.top_function,
-                created_by: g.created_by,
-                stack: g.stack,
-                system: g.system,
-                stack_retained_bytes: g.stack_retained_bytes,
-                stack_retained_objects: g.stack_retained_objects,
-                looks_leaked: g.looks_leaked,
-            })
-            .collect(),
+        goroutine_groups: group_rows.into_iter().take(opts.rows).collect(),
         total_goroutine_groups,
         growth,
         timeline: (timeline.dumps.len() >= 2).then_some(timeline),

@@ -3,7 +3,7 @@
 //! Class and function names come from the dump: CSV cells that a spreadsheet would run as a
 //! formula (leading `=`, `+`, `-`, `@`, tab or CR) are prefixed with `'`.
 
-use crate::web::protocol::{ClassRow, ExportFormat, GoroutineGroupRow, ObjRow};
+use crate::web::protocol::{ClassRow, ExportFormat, GroupRow, ObjRow};
 
 /// One CSV cell.
 pub fn csv_cell(s: &str) -> String {
@@ -66,7 +66,7 @@ impl ObjectWriter {
                 r.retained.to_string(),
                 r.reachable.to_string(),
                 r.class.clone(),
-                r.class_source.clone(),
+                r.class_source.key().to_string(),
             ])),
             ExportFormat::Json => {
                 if self.rows > 0 {
@@ -112,8 +112,8 @@ pub fn classes(rows: &[&ClassRow], format: ExportFormat) -> String {
             ]);
             for r in rows {
                 out.push_str(&csv_line(&[
-                    r.name.clone(),
-                    r.source.clone(),
+                    r.class.clone(),
+                    r.source.key().to_string(),
                     r.count.to_string(),
                     r.shallow.to_string(),
                     r.retained.to_string(),
@@ -126,7 +126,7 @@ pub fn classes(rows: &[&ClassRow], format: ExportFormat) -> String {
     }
 }
 
-pub fn goroutines(rows: &[&GoroutineGroupRow], format: ExportFormat) -> String {
+pub fn goroutines(rows: &[&GroupRow], format: ExportFormat) -> String {
     match format {
         ExportFormat::Json => serde_json::to_string_pretty(rows).unwrap_or_default(),
         ExportFormat::Csv => {
@@ -149,7 +149,7 @@ pub fn goroutines(rows: &[&GoroutineGroupRow], format: ExportFormat) -> String {
                     r.stack_retained_bytes.to_string(),
                     r.looks_leaked.to_string(),
                     r.stack.join(" <- "),
-                    r.ids
+                    r.goroutine_ids
                         .iter()
                         .map(u64::to_string)
                         .collect::<Vec<_>>()

@@ -8,15 +8,7 @@ use crate::analysis::goroutines;
 use crate::analysis::leaks::{self, Findings};
 use crate::analysis::Analysis;
 use crate::report;
-use crate::web::protocol::{ClassRow, FindingEntry, GoroutineGroupRow};
-
-/// A serde enum's name (`NameSource::AllocSite` → `alloc_site`).
-pub fn source_name<T: serde::Serialize>(source: &T) -> String {
-    serde_json::to_value(source)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
+use crate::web::protocol::{ClassRow, FindingEntry, GroupRow};
 
 pub struct ClassTable {
     pub classes: Classes,
@@ -27,7 +19,7 @@ pub struct ClassTable {
 }
 
 pub struct Leaks {
-    pub groups: Vec<GoroutineGroupRow>,
+    pub groups: Vec<GroupRow>,
     pub findings: Vec<FindingEntry>,
 }
 
@@ -35,20 +27,10 @@ fn finding_rows(f: &Findings) -> Vec<FindingEntry> {
     f.findings.iter().map(FindingEntry::from).collect()
 }
 
+/// One row per class, indexed like `classes.classes`.
 pub fn class_rows(a: &Analysis, classes: &Classes) -> Vec<ClassRow> {
-    let reachable = a.reachable_bytes().max(1) as f64;
-    classes
-        .classes
-        .iter()
-        .map(|k| ClassRow {
-            name: k.name.clone(),
-            source: source_name(&k.source),
-            count: k.count,
-            shallow: k.shallow,
-            retained: k.retained,
-            share: k.retained as f64 / reachable,
-            example: report::hex(a.heap.objects.value_addr(k.example)),
-        })
+    (0..classes.classes.len() as u32)
+        .map(|id| report::class_row(a, classes, id))
         .collect()
 }
 
@@ -57,7 +39,7 @@ impl ClassTable {
         let classes = Classes::compute(a);
         let rows = class_rows(a, &classes);
         let mut order: Vec<u32> = (0..rows.len() as u32).collect();
-        order.sort_by(|&x, &y| rows[x as usize].name.cmp(&rows[y as usize].name));
+        order.sort_by(|&x, &y| rows[x as usize].class.cmp(&rows[y as usize].class));
         let mut name_rank = vec![0u32; rows.len()];
         for (rank, &c) in order.iter().enumerate() {
             name_rank[c as usize] = rank as u32;
@@ -78,12 +60,12 @@ impl ClassTable {
     /// substring.
     pub fn matching(&self, filter: &str) -> Vec<bool> {
         if let Some(exact) = filter.strip_prefix('=') {
-            return self.rows.iter().map(|r| r.name == exact).collect();
+            return self.rows.iter().map(|r| r.class == exact).collect();
         }
         let needle = filter.to_lowercase();
         self.rows
             .iter()
-            .map(|r| r.name.to_lowercase().contains(&needle))
+            .map(|r| r.class.to_lowercase().contains(&needle))
             .collect()
     }
 }
@@ -92,22 +74,7 @@ impl Leaks {
     pub fn compute(a: &Analysis, classes: &Classes) -> Leaks {
         let groups = goroutines::groups(a);
         let findings = leaks::findings(a, classes, &groups);
-        let groups = report::goroutine_groups(&groups)
-            .into_iter()
-            .map(|g| GoroutineGroupRow {
-                count: g.count,
-                wait_reason: g.wait_reason,
-                top_function: g.top_function,
-                created_by: g.created_by,
-                stack: g.stack,
-                ids: g.goroutine_ids,
-                system: g.system,
-                stack_retained_bytes: g.stack_retained_bytes,
-                stack_retained_objects: g.stack_retained_objects,
-                max_wait_since: g.max_wait_since,
-                looks_leaked: g.looks_leaked,
-            })
-            .collect();
+        let groups = report::goroutine_groups(&groups);
         Leaks {
             groups,
             findings: finding_rows(&findings),

@@ -7,15 +7,15 @@
 //! The UI asks for *pages* of rows (offset, limit, sort, filter) and gets `total` back, as
 //! Chrome DevTools' heap snapshot worker does: no table is ever sent whole.
 //!
-//! The row structs here are the web app's own: they mirror `report` rows (which are
-//! serialize-only) and add what the views need. Views for analyses the core does not have
-//! yet (leak suspects, compare) get their rows here too when they are built.
+//! The rows are `report`'s, re-exported: the CLI, the report and the web app show one row
+//! per concept. What is defined here is what only the web app needs: paging, object rows
+//! with their dominator counts, the inspector's detail, the flame and compare views.
 
 use serde::{Deserialize, Serialize};
 
 // Rows the HTML/JSON report carries too: one definition, so both say the same.
 pub use crate::report::share::{CandidateEntry, FindingEntry, GrowthEntry, ShareEntry};
-pub use crate::report::Reconciliation;
+pub use crate::report::{ClassRow, GroupRow, Reconciliation, Summary};
 
 /// A request with the id its response will carry.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -213,50 +213,7 @@ pub struct Loaded {
     /// The worker's wasm linear memory after the analysis: its peak, since it never shrinks.
     #[serde(default)]
     pub wasm_memory_bytes: u64,
-    pub summary: SummaryView,
-}
-
-/// `report::Summary` as the UI reads it.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct SummaryView {
-    pub go_version: String,
-    pub arch: String,
-    pub pointer_size: u8,
-    pub big_endian: bool,
-    pub ncpu: u64,
-    pub heap_start: String,
-    pub heap_end: String,
-    pub objects: u64,
-    pub object_bytes: u64,
-    pub pointer_edges: u64,
-    pub gc_roots: u64,
-    pub root_pointers: u64,
-    pub reachable_objects: u64,
-    pub reachable_bytes: u64,
-    pub unreachable_objects: u64,
-    pub unreachable_bytes: u64,
-    pub goroutines: u64,
-    pub stack_frames: u64,
-    pub finalizers: u64,
-    pub queued_finalizers: u64,
-    pub memprof_buckets: u64,
-    pub alloc_samples: u64,
-    pub type_records: u64,
-    pub itabs: u64,
-    pub phantom_records: u64,
-    /// The span-tail layout (`heap::TailLayout::describe`) and the evidence for it.
-    pub span_tail_layout: String,
-    pub span_tail_basis: String,
-    /// What the unreachable objects are and what to do (`analysis::lost::Unreachable`).
-    pub unreachable_advice: Option<String>,
-    pub dangling_pointers: u64,
-    /// Every scalar MemStats field by its Go name (PauseNs left out: see `reconciliation`).
-    pub memstats: Vec<(String, u64)>,
-    pub reconciliation: Option<Reconciliation>,
-    pub decode_error: Option<String>,
-    pub diagnostics: Vec<String>,
-    /// Lost objects that nothing points at (tops of garbage structures).
-    pub lost_heads: u64,
+    pub summary: Summary,
 }
 
 /// One object in a table.
@@ -269,48 +226,11 @@ pub struct ObjRow {
     pub shallow: u64,
     pub retained: u64,
     pub class: String,
-    /// How the class was named: malloc_header, interface, alloc_site or shape.
-    pub class_source: String,
+    /// How the class was named.
+    pub class_source: crate::analysis::naming::NameSource,
     pub reachable: bool,
     /// Children in the dominator tree (objects it alone keeps alive).
     pub dominated: u32,
-}
-
-/// A class (`analysis::classes`): objects that share a name.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct ClassRow {
-    pub name: String,
-    /// malloc_header, interface, alloc_site, … (how the class was named).
-    pub source: String,
-    pub count: u64,
-    pub shallow: u64,
-    /// Retained by the class's objects, nested members counted once.
-    pub retained: u64,
-    /// `retained` over the reachable heap.
-    pub share: f64,
-    /// The member that retains the most.
-    pub example: String,
-}
-
-/// Goroutines parked in the same place for the same reason (`analysis::goroutines`).
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct GoroutineGroupRow {
-    pub count: u64,
-    pub wait_reason: String,
-    /// The innermost frame outside the runtime (what the goroutines are doing).
-    pub top_function: String,
-    /// The function holding the `go` statement.
-    pub created_by: Option<String>,
-    /// Function names, innermost first.
-    pub stack: Vec<String>,
-    /// Goroutine ids (the first 100).
-    pub ids: Vec<u64>,
-    pub system: bool,
-    /// Bytes (and objects) kept alive only through these goroutines' stacks.
-    pub stack_retained_bytes: u64,
-    pub stack_retained_objects: u64,
-    pub max_wait_since: u64,
-    pub looks_leaked: bool,
 }
 
 /// One dump of a comparison, in time order.
@@ -378,7 +298,7 @@ pub const DIFF_ROWS: usize = 500;
 pub enum Rows {
     Objects(Vec<ObjRow>),
     Classes(Vec<ClassRow>),
-    Goroutines(Vec<GoroutineGroupRow>),
+    Goroutines(Vec<GroupRow>),
 }
 
 impl Rows {

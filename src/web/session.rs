@@ -254,56 +254,8 @@ impl Session {
         &self.a.heap
     }
 
-    pub fn summary(&self) -> SummaryView {
-        let s = report::summary(&self.a);
-        let memstats = s
-            .memstats
-            .as_ref()
-            .and_then(|m| serde_json::to_value(m).ok())
-            .and_then(|v| v.as_object().cloned())
-            .map(|m| {
-                m.into_iter()
-                    .filter_map(|(k, v)| v.as_u64().map(|v| (k, v)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        let lost_heads = report::lost(&self.a, report::Names::Evidence, 0).heads;
-        SummaryView {
-            go_version: s.go_version,
-            arch: s.arch,
-            pointer_size: s.pointer_size,
-            big_endian: s.big_endian,
-            ncpu: s.ncpu,
-            heap_start: s.heap_start,
-            heap_end: s.heap_end,
-            objects: s.objects,
-            object_bytes: s.object_bytes,
-            pointer_edges: s.pointer_edges,
-            gc_roots: s.gc_roots,
-            root_pointers: s.root_pointers,
-            reachable_objects: s.reachable_objects,
-            reachable_bytes: s.reachable_bytes,
-            unreachable_objects: s.unreachable_objects,
-            unreachable_bytes: s.unreachable_bytes,
-            goroutines: s.goroutines,
-            stack_frames: s.stack_frames,
-            finalizers: s.finalizers,
-            queued_finalizers: s.queued_finalizers,
-            memprof_buckets: s.memprof_buckets,
-            alloc_samples: s.alloc_samples,
-            type_records: s.type_records,
-            itabs: s.itabs,
-            phantom_records: s.phantom_records,
-            span_tail_layout: s.span_tails.layout.describe().into(),
-            span_tail_basis: s.span_tails.basis,
-            unreachable_advice: s.unreachable_advice,
-            dangling_pointers: s.dangling_pointers,
-            memstats,
-            reconciliation: s.reconciliation,
-            decode_error: s.decode_error,
-            diagnostics: s.diagnostics,
-            lost_heads,
-        }
+    pub fn summary(&self) -> Summary {
+        report::summary(&self.a)
     }
 
     /// Answers a request that needs no file access beyond `src`.
@@ -385,8 +337,8 @@ impl Session {
             address: report::hex(self.heap().objects.value_addr(id)),
             shallow: self.heap().objects.size.get(i),
             retained: self.a.retained[i],
-            class: class.name.clone(),
-            class_source: class.source.clone(),
+            class: class.class.clone(),
+            class_source: class.source,
             reachable: self.a.is_reachable(id),
             dominated,
         }
@@ -985,8 +937,7 @@ impl Session {
             TableKind::Goroutines => {
                 let order = self.group_order(sort, filter);
                 let groups = &self.leaks().groups;
-                let items: Vec<&GoroutineGroupRow> =
-                    order.iter().map(|&i| &groups[i as usize]).collect();
+                let items: Vec<&GroupRow> = order.iter().map(|&i| &groups[i as usize]).collect();
                 Ok((export::goroutines(&items, format), items.len() as u64))
             }
             _ => {
@@ -1115,13 +1066,13 @@ mod tests {
             0,
             PAGE_MAX,
             SortSpec::new("address", false),
-            &format!("={}", class.name),
+            &format!("={}", class.class),
         );
         assert_eq!(f.total, class.count);
         let f = objects(f);
         assert!(f
             .iter()
-            .all(|r| r.class == class.name && r.class_source == class.source));
+            .all(|r| r.class == class.class && r.class_source == class.source));
         assert!(f.windows(2).all(|w| w[0].addr < w[1].addr));
         if class.count <= u64::from(PAGE_MAX) {
             assert_eq!(f.iter().map(|r| r.shallow).sum::<u64>(), class.shallow);
@@ -1193,7 +1144,7 @@ mod tests {
         // The 1000 items of the map were allocated by main.newItem.
         assert!(
             rows.iter()
-                .any(|r| r.name.contains("main.newItem") && r.count >= 1000),
+                .any(|r| r.class.contains("main.newItem") && r.count >= 1000),
             "{rows:#?}"
         );
     }
@@ -1460,11 +1411,12 @@ mod tests {
         let r = report::summary(&s.a);
         assert_eq!(v.objects, r.objects);
         assert_eq!(v.reachable_bytes, r.reachable_bytes);
-        assert!(v.memstats.iter().any(|(k, _)| k == "HeapAlloc"));
-        assert!(v.memstats.iter().all(|(k, _)| k != "PauseNs"));
+        let fields = v.memstats.as_ref().unwrap().named_values();
+        assert!(fields.iter().any(|(k, _)| k == "HeapAlloc"));
+        assert!(fields.iter().all(|(k, _)| k != "PauseNs"));
         // The UI reads it back from JSON.
         let json = serde_json::to_string(&v).unwrap();
-        let back: SummaryView = serde_json::from_str(&json).unwrap();
+        let back: Summary = serde_json::from_str(&json).unwrap();
         assert_eq!(back, v);
     }
 

@@ -18,7 +18,7 @@ pub struct GoroutinesProps {
 
 #[derive(Clone, PartialEq, Default)]
 struct Loaded {
-    groups: Vec<GoroutineGroupRow>,
+    groups: Vec<GroupRow>,
     total: u64,
 }
 
@@ -105,7 +105,7 @@ pub fn GoroutinesView(props: &GoroutinesProps) -> Html {
     }
 }
 
-fn group(g: &GoroutineGroupRow) -> Html {
+fn group(g: &GroupRow) -> Html {
     html! {
         <div class={classes!("group", g.looks_leaked.then_some("leaky"))} data-testid="goroutine-group">
             <div class="group-head">
@@ -134,8 +134,8 @@ fn group(g: &GoroutineGroupRow) -> Html {
                     }) }
                 </ol>
                 <p class="muted">{ format!("goroutine ids: {}{}",
-                    g.ids.iter().map(u64::to_string).collect::<Vec<_>>().join(", "),
-                    if (g.ids.len() as u64) < g.count { ", …" } else { "" }) }</p>
+                    g.goroutine_ids.iter().map(u64::to_string).collect::<Vec<_>>().join(", "),
+                    if (g.goroutine_ids.len() as u64) < g.count { ", …" } else { "" }) }</p>
             </details>
         </div>
     }

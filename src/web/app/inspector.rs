@@ -160,9 +160,9 @@ pub fn Inspector(props: &InspectorProps) -> Html {
                         data-testid="show-retainers">{ "Retainers →" }</a>
                 </div>
                 <div class="cls-line">
-                    <span class={classes!("src", r.class_source.clone())}>{ source_tag(&r.class_source) }</span>
+                    <span class={classes!("src", r.class_source.key())}>{ source_tag(r.class_source) }</span>
                     <span data-testid="inspector-class">{ &r.class }</span>
-                    <span class="muted">{ format!(" (named by {})", r.class_source.replace('_', " ")) }</span>
+                    <span class="muted">{ format!(" (named by {})", r.class_source.label()) }</span>
                 </div>
                 <table class="kv">
                     <tr><th>{ "size" }</th><td>{ format!("{} ({} B)", fmt::bytes(r.shallow), r.shallow) }</td></tr>

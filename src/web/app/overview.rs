@@ -106,9 +106,9 @@ pub fn Overview() -> Html {
                         { kv("type records", fmt::count(s.type_records)) }
                         { kv("itabs", fmt::count(s.itabs)) }
                         { kv("span-tail records (not objects)", fmt::count(s.phantom_records)) }
-                        { kv("span-tail layout", format!("{}: {}", s.span_tail_layout, s.span_tail_basis)) }
+                        { kv("span-tail layout", format!("{}: {}", s.span_tails.layout.describe(), s.span_tails.basis)) }
                         { kv("dangling pointers", fmt::count(s.dangling_pointers)) }
-                        { for s.memstats.iter().map(|(k, v)| kv(k, fmt::count(*v))) }
+                        { for s.memstats.iter().flat_map(|m| m.named_values()).map(|(k, v)| kv(&k, fmt::count(v))) }
                     </table>
                 </details>
             </section>
@@ -120,7 +120,7 @@ fn kv(k: &str, v: String) -> Html {
     html! { <tr><th>{ k }</th><td class="num">{ v }</td></tr> }
 }
 
-fn reconciliation(s: &SummaryView) -> Html {
+fn reconciliation(s: &Summary) -> Html {
     let Some(r) = &s.reconciliation else {
         return html! { <p class="muted">{ "This dump has no MemStats record." }</p> };
     };

@@ -16,6 +16,7 @@ use super::bridge::Reply;
 use super::fmt;
 use super::route::{Route, ViewKind};
 use super::AppCtx;
+use crate::analysis::naming::NameSource;
 use crate::web::protocol::*;
 
 /// Must match `.vt .tr { height }` in www/style.css.
@@ -197,7 +198,7 @@ pub fn object_row(r: &ObjRow, key: u64, testid: AttrValue) -> Html {
             <span class="num" title={format!("{} B", r.shallow)}>{ fmt::bytes(r.shallow) }</span>
             <span class="num" title={format!("{} B", r.retained)}>{ fmt::bytes(r.retained) }</span>
             <span class="cls" title={r.class.clone()}>
-                <span class={classes!("src", r.class_source.clone())}>{ source_tag(&r.class_source) }</span>
+                <span class={classes!("src", r.class_source.key())}>{ source_tag(r.class_source) }</span>
                 { &r.class }
             </span>
         </div>
@@ -205,14 +206,14 @@ pub fn object_row(r: &ObjRow, key: u64, testid: AttrValue) -> Html {
 }
 
 fn class_row(c: &ClassRow, key: u64, testid: AttrValue) -> Html {
-    let objects = Route::with_filter(ViewKind::Objects, &format!("={}", c.name)).to_hash();
+    let objects = Route::with_filter(ViewKind::Objects, &format!("={}", c.class)).to_hash();
     let example = super::route::parse_addr(&c.example)
         .map(|a| Route::object(ViewKind::Inspector, a).to_hash());
     html! {
         <div class="tr" key={key} data-testid={testid}>
-            <span class="cls" title={c.name.clone()}>
-                <span class={classes!("src", c.source.clone())}>{ source_tag(&c.source) }</span>
-                <a href={objects} title="list the objects of this class">{ &c.name }</a>
+            <span class="cls" title={c.class.clone()}>
+                <span class={classes!("src", c.source.key())}>{ source_tag(c.source) }</span>
+                <a href={objects} title="list the objects of this class">{ &c.class }</a>
             </span>
             <span class="num">{ fmt::count(c.count) }</span>
             <span class="num" title={format!("{} B", c.shallow)}>{ fmt::bytes(c.shallow) }</span>
@@ -229,14 +230,13 @@ fn class_row(c: &ClassRow, key: u64, testid: AttrValue) -> Html {
 }
 
 /// A short badge for how a class was named.
-pub fn source_tag(source: &str) -> &'static str {
+pub fn source_tag(source: NameSource) -> &'static str {
     match source {
-        "malloc_header" => "type",
-        "interface" => "iface",
-        "alloc_site" => "site",
-        "inherited_alloc_site" => "site~",
-        "shape" => "shape",
-        _ => "?",
+        NameSource::MallocHeader => "type",
+        NameSource::Interface => "iface",
+        NameSource::AllocSite => "site",
+        NameSource::InheritedAllocSite => "site~",
+        NameSource::Shape => "shape",
     }
 }
 
