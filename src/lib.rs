@@ -16,6 +16,7 @@
 //! browser app in `web` (a yew UI plus a Web Worker that owns the analysis).
 
 pub mod analysis;
+pub mod exe;
 pub mod format;
 pub mod heap;
 pub mod load;

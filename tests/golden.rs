@@ -44,7 +44,15 @@ fn cases() -> Vec<(String, Vec<String>)> {
         let (top, _, _) = dumpscope(&["top", "--json", &path]);
         let top: serde_json::Value = serde_json::from_str(&top).unwrap();
         let addr = top["objects"][0]["address"].as_str().unwrap().to_owned();
-        for cmd in ["summary", "top", "lost", "goroutines", "classes", "leaks", "retainers"] {
+        for cmd in [
+            "summary",
+            "top",
+            "lost",
+            "goroutines",
+            "classes",
+            "leaks",
+            "retainers",
+        ] {
             for json in [false, true] {
                 let mut args = vec![cmd.to_owned(), path.clone()];
                 if cmd == "retainers" {
@@ -74,6 +82,20 @@ fn cases() -> Vec<(String, Vec<String>)> {
                 let ext = if json { "json" } else { "txt" };
                 cases.push((format!("growth-{v}/{cmd}.{ext}"), args));
             }
+        }
+    }
+    // Names from the executable that wrote the dump.
+    for v in ["go1.19", "go1.27"] {
+        for cmd in ["leaks", "classes", "summary"] {
+            cases.push((
+                format!("prodlike-{v}/{cmd}.exe.txt"),
+                vec![
+                    "--exe".into(),
+                    format!("tests/fixtures/dumps/prodlike-{v}.exe"),
+                    cmd.into(),
+                    format!("tests/fixtures/dumps/prodlike-{v}.dump"),
+                ],
+            ));
         }
     }
     // Two programs: the diff warns.
@@ -114,7 +136,10 @@ fn cli_output_matches_the_goldens() {
         }
         match std::fs::read_to_string(&file) {
             Ok(want) if want == got => {}
-            Ok(want) => failed.push(format!("{name}: differs\n{}", first_difference(&want, &got))),
+            Ok(want) => failed.push(format!(
+                "{name}: differs\n{}",
+                first_difference(&want, &got)
+            )),
             Err(e) => failed.push(format!("{name}: {e} (run with DUMPSCOPE_BLESS=1)")),
         }
     }

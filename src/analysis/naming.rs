@@ -65,6 +65,9 @@ pub fn type_evidence(heap: &Heap, id: ObjectId) -> Option<(u64, NameSource)> {
 /// The runtime writes an unnamed type with methods (usually a pointer, `*fmt.pp`) as its
 /// package path and a dot, `fmt.`: that is labelled as what it is, not left truncated.
 pub fn type_label(heap: &Heap, addr: u64) -> String {
+    if let Some(n) = heap.exe_type_name(addr) {
+        return n.to_string();
+    }
     match heap.type_info(addr) {
         Some(t) => {
             let name = heap.str(t.name);

@@ -3,6 +3,7 @@
 
 mod builder;
 mod column;
+mod exe_names;
 pub mod csr;
 pub mod hash;
 mod memstats;
@@ -12,6 +13,7 @@ mod strings;
 
 pub use builder::{BuildPhase, HeapBuilder};
 pub use column::Column64;
+pub use exe_names::ExeNames;
 pub use csr::Csr;
 pub use memstats::MemStats;
 pub use model::*;

@@ -415,6 +415,8 @@ pub struct Heap {
     /// Which Go 1.22+ span-tail layout removed the phantom records, and why.
     pub span_tails: SpanTails,
     pub diagnostics: Vec<Diagnostic>,
+    /// Names from the executable, when one was given (`Heap::attach_executable`).
+    pub exe: Option<super::ExeNames>,
     /// Set when the input ended early or broke mid-way: what was read before it is here.
     pub decode_error: Option<DecodeError>,
 }
@@ -508,21 +510,24 @@ impl Heap {
         }
     }
 
+    /// `global main.cache+0x8 (bss +0x18, 0x…)` with the executable's symbols, else
+    /// `global in bss segment +0x18 (0x…)`.
+    fn global_label(&self, segment: &str, seg: &Segment, offset: u64) -> String {
+        let at = segment_addr(seg, offset);
+        match seg.addr.checked_add(offset).and_then(|a| self.global_at(a)) {
+            Some((name, 0)) => format!("global {name} ({segment} +0x{offset:x}, {at})"),
+            Some((name, off)) => {
+                format!("global {name}+0x{off:x} ({segment} +0x{offset:x}, {at})")
+            }
+            None => format!("global in {segment} segment +0x{offset:x} ({at})"),
+        }
+    }
+
     /// A label a person understands, e.g. `goroutine 18 · main.worker (frame 1) +0x10`.
     pub fn root_label(&self, kind: &RootKind) -> String {
         match *kind {
-            RootKind::Data { offset } => {
-                format!(
-                    "global in data segment +0x{offset:x} ({})",
-                    segment_addr(&self.data, offset)
-                )
-            }
-            RootKind::Bss { offset } => {
-                format!(
-                    "global in bss segment +0x{offset:x} ({})",
-                    segment_addr(&self.bss, offset)
-                )
-            }
+            RootKind::Data { offset } => self.global_label("data", &self.data, offset),
+            RootKind::Bss { offset } => self.global_label("bss", &self.bss, offset),
             RootKind::Frame { frame, offset } => {
                 let f = &self.frames[frame as usize];
                 let g = &self.goroutines[f.goroutine as usize];

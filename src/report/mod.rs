@@ -77,6 +77,8 @@ pub struct Summary {
     pub reconciliation: Option<Reconciliation>,
     /// Set when the dump is cut or broken: what was read before the problem is analysed.
     pub decode_error: Option<String>,
+    /// What the executable given with the dump named (`--exe`), when one was.
+    pub executable: Option<String>,
     pub diagnostics: Vec<String>,
 }
 
@@ -165,6 +167,15 @@ pub fn summary(a: &Analysis) -> Summary {
         memstats: h.memstats.clone(),
         reconciliation,
         decode_error: h.decode_error.as_ref().map(|e| e.to_string()),
+        executable: h.exe.as_ref().map(|n| {
+            format!(
+                "{}: {} globals, {} of {} type words named",
+                n.described,
+                n.globals.len(),
+                n.types.len(),
+                n.types.len() as u64 + n.unnamed_types
+            )
+        }),
         diagnostics: h.diagnostics.iter().map(|d| d.message.clone()).collect(),
     }
 }

@@ -138,6 +138,9 @@ pub fn summary(name: &str, s: &Summary) -> String {
             r.num_gc, r.pause_total_ns
         );
     }
+    if let Some(x) = &s.executable {
+        let _ = writeln!(o, "  executable        {x}");
+    }
     if let Some(e) = &s.decode_error {
         let _ = writeln!(o, "  WARNING           {}", esc(e));
     }

@@ -11,6 +11,10 @@ use clap::{Parser, Subcommand};
     about = "Analyze Go heap dumps (runtime/debug.WriteHeapDump)"
 )]
 pub struct Cli {
+    /// The Go executable that wrote the dump(s): names globals and the types behind type
+    /// words (ELF, Mach-O or PE; stripped binaries keep their type names).
+    #[arg(long, global = true, value_name = "BIN")]
+    pub exe: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -15,8 +15,12 @@ use args::{Cli, Command};
 use clap::Parser;
 use dumpscope::analysis::classes::Classes;
 use dumpscope::analysis::{goroutines, leaks, Analysis};
+use dumpscope::exe::Executable;
 use dumpscope::heap::ObjectId;
 use dumpscope::report::{self, share, text, timeline, Names};
+
+/// The executable given with `--exe`, read once for every dump of the run.
+static EXE: std::sync::OnceLock<Executable> = std::sync::OnceLock::new();
 
 fn main() -> ExitCode {
     // Rust ignores SIGPIPE, so a closed pipe (`dumpscope classes x.dump | head`) would make
@@ -28,6 +32,20 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = Cli::parse();
+    if let Some(p) = &cli.exe {
+        match std::fs::read(p)
+            .map_err(|e| e.to_string())
+            .and_then(|b| Executable::parse(&b).map_err(|e| e.to_string()))
+        {
+            Ok(exe) => {
+                let _ = EXE.set(exe);
+            }
+            Err(e) => {
+                eprintln!("dumpscope: {}: {e}", p.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(msg) => {
@@ -43,6 +61,11 @@ pub(crate) fn load(path: &Path) -> Result<Analysis, String> {
     let heap = dumpscope::load::load_reader(std::io::BufReader::with_capacity(1 << 20, file), len)
         .map_err(|e| format!("{}: {e}", path.display()))?
         .map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut heap = heap;
+    if let Some(exe) = EXE.get() {
+        heap.attach_executable(exe)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
     if let Some(e) = &heap.decode_error {
         eprintln!(
             "dumpscope: warning: {}: {e}; showing what was read before it",

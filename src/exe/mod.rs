@@ -1,0 +1,275 @@
+//! The Go executable that wrote a dump: names for what the dump only has addresses of.
+//!
+//! A heap dump stores no types and no symbol names; the program that wrote it has both.
+//! From the executable (ELF, Mach-O or PE, read with the `object` crate) this module takes
+//! - the data and bss symbols: the names of globals, so a root reads `main.cache` instead
+//!   of "bss +0x10";
+//! - the runtime's type descriptors (`internal/abi.Type`, the same layout in Go 1.19–1.27):
+//!   the name of the type behind every type word the dump holds (Go 1.22+ malloc headers,
+//!   interface words). Descriptors keep their names in stripped binaries too: their base
+//!   (`moduledata.types`) is the `runtime.types` symbol, or, without symbols, read from
+//!   the module data the runtime itself starts from.
+//!
+//! Not yet read: DWARF (types of globals and of stack variables, hence typed fields along
+//! paths). See `ARCHITECTURE.md`.
+
+use object::{Object, ObjectSection, ObjectSymbol, SectionKind, SymbolKind};
+
+/// Why an executable could not be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExeError(pub String);
+
+impl std::fmt::Display for ExeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A global variable: a data or bss symbol.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Global {
+    pub addr: u64,
+    pub size: u64,
+    pub name: String,
+}
+
+/// What dumpscope keeps of an executable.
+#[derive(Debug, Default)]
+pub struct Executable {
+    /// "ELF", "Mach-O" or "PE".
+    pub format: &'static str,
+    /// Go's GOARCH spelling: amd64, arm64, 386, arm.
+    pub arch: &'static str,
+    pub ptr_size: u8,
+    pub big_endian: bool,
+    /// False when the symbol table is gone (`-ldflags=-s`, `strip`).
+    pub has_symbols: bool,
+    /// Data and bss symbols, by address.
+    pub globals: Vec<Global>,
+    /// The data and bss sections as linked: (address, size).
+    pub data: Option<(u64, u64)>,
+    pub bss: Option<(u64, u64)>,
+    /// Where type descriptors' name offsets count from (`moduledata.types`).
+    pub types_base: Option<u64>,
+    /// Read-only and data sections' bytes: type descriptors, names, module data.
+    sections: Vec<(u64, Vec<u8>)>,
+}
+
+const TFLAG_EXTRA_STAR: u8 = 1 << 1;
+
+impl Executable {
+    pub fn parse(bytes: &[u8]) -> Result<Executable, ExeError> {
+        let file = object::File::parse(bytes)
+            .map_err(|e| ExeError(format!("not an executable this tool reads ({e})")))?;
+        let format = match file.format() {
+            object::BinaryFormat::Elf => "ELF",
+            object::BinaryFormat::MachO => "Mach-O",
+            object::BinaryFormat::Pe => "PE",
+            f => return Err(ExeError(format!("{f:?} executables are not supported"))),
+        };
+        let arch = match file.architecture() {
+            object::Architecture::X86_64 => "amd64",
+            object::Architecture::Aarch64 => "arm64",
+            object::Architecture::I386 => "386",
+            object::Architecture::Arm => "arm",
+            a => return Err(ExeError(format!("architecture {a:?} is not supported"))),
+        };
+        let mut exe = Executable {
+            format,
+            arch,
+            ptr_size: if file.is_64() { 8 } else { 4 },
+            big_endian: !file.is_little_endian(),
+            ..Executable::default()
+        };
+        for s in file.sections() {
+            let name = s.name().unwrap_or("");
+            let plain = name.trim_start_matches(['.', '_']);
+            match plain {
+                "data" if exe.data.is_none() => exe.data = Some((s.address(), s.size())),
+                "bss" if exe.bss.is_none() => exe.bss = Some((s.address(), s.size())),
+                _ => {}
+            }
+            let keep = matches!(
+                s.kind(),
+                SectionKind::ReadOnlyData
+                    | SectionKind::ReadOnlyString
+                    | SectionKind::ReadOnlyDataWithRel
+                    | SectionKind::Data
+            );
+            if keep && s.address() != 0 {
+                // Compressed or unreadable sections are skipped, not fatal.
+                if let Ok(data) = s.uncompressed_data() {
+                    exe.sections.push((s.address(), data.into_owned()));
+                }
+            }
+        }
+        exe.sections.sort_by_key(|s| s.0);
+        let strip = |n: &str| -> String {
+            // Mach-O prefixes C symbol names with '_'; Go's names start with a package.
+            if format == "Mach-O" {
+                n.strip_prefix('_').unwrap_or(n).to_string()
+            } else {
+                n.to_string()
+            }
+        };
+        for sym in file.symbols() {
+            exe.has_symbols = true;
+            let Ok(name) = sym.name() else { continue };
+            let name = strip(name);
+            if name == "runtime.types" {
+                exe.types_base = Some(sym.address());
+            }
+            if sym.kind() == SymbolKind::Data && sym.size() > 0 && !name.is_empty() {
+                exe.globals.push(Global {
+                    addr: sym.address(),
+                    size: sym.size(),
+                    name,
+                });
+            }
+        }
+        exe.globals
+            .sort_by_key(|g| (g.addr, std::cmp::Reverse(g.size)));
+        exe.globals.dedup_by_key(|g| g.addr);
+        if exe.types_base.is_none() {
+            exe.types_base = exe.types_from_moduledata(&file);
+        }
+        Ok(exe)
+    }
+
+    /// Without symbols: the module data is the data word that points at the pclntab, and
+    /// its `types` field sits after the fixed fields before it (Go 1.20+ added two).
+    fn types_from_moduledata(&self, file: &object::File<'_>) -> Option<u64> {
+        let pclntab = file
+            .sections()
+            .find(|s| {
+                let n = s.name().unwrap_or("");
+                n == ".gopclntab" || n == "__gopclntab"
+            })?
+            .address();
+        let p = u64::from(self.ptr_size);
+        for (base, data) in &self.sections {
+            let mut off = 0u64;
+            while off + p <= data.len() as u64 {
+                if self.word_in(data, off) == Some(pclntab) {
+                    let start = base + off;
+                    for types_word in [37u64, 35] {
+                        let types = self.word(start + types_word * p)?;
+                        let etypes = self.word(start + (types_word + 2) * p);
+                        let etypes_old = self.word(start + (types_word + 1) * p);
+                        let ends = [etypes, etypes_old];
+                        if types != 0
+                            && ends.iter().flatten().any(|&e| e > types)
+                            && self.read(types, 1).is_some()
+                        {
+                            return Some(types);
+                        }
+                    }
+                }
+                off += p;
+            }
+        }
+        None
+    }
+
+    /// `len` bytes at a linked address, if a kept section holds them.
+    pub fn read(&self, addr: u64, len: usize) -> Option<&[u8]> {
+        let i = self
+            .sections
+            .partition_point(|s| s.0 <= addr)
+            .checked_sub(1)?;
+        let (base, data) = &self.sections[i];
+        let off = usize::try_from(addr - base).ok()?;
+        data.get(off..off.checked_add(len)?)
+    }
+
+    fn word_in(&self, data: &[u8], off: u64) -> Option<u64> {
+        let off = usize::try_from(off).ok()?;
+        let b = data.get(off..off + usize::from(self.ptr_size))?;
+        Some(self.uint(b))
+    }
+
+    fn word(&self, addr: u64) -> Option<u64> {
+        self.read(addr, usize::from(self.ptr_size))
+            .map(|b| self.uint(b))
+    }
+
+    fn uint(&self, b: &[u8]) -> u64 {
+        let mut v = 0u64;
+        if self.big_endian {
+            for &x in b {
+                v = v << 8 | u64::from(x);
+            }
+        } else {
+            for &x in b.iter().rev() {
+                v = v << 8 | u64::from(x);
+            }
+        }
+        v
+    }
+
+    /// The Go type string of the descriptor at a linked address, e.g. `*main.entry`,
+    /// `map[string]*main.entry`, `[]uint8`.
+    pub fn type_name(&self, addr: u64) -> Option<String> {
+        let base = self.types_base?;
+        let p = u64::from(self.ptr_size);
+        // internal/abi.Type: Size_, PtrBytes, Hash u32, TFlag, Align_, FieldAlign_, Kind_,
+        // Equal, GCData, Str (int32 offset from the types base), PtrToThis.
+        let head = self.read(addr, (4 * p + 16) as usize)?;
+        let tflag = head[(2 * p + 4) as usize];
+        let s = (4 * p + 8) as usize;
+        let str_off = self.uint(&head[s..s + 4]) as u32 as i32;
+        let at = base.checked_add_signed(i64::from(str_off))?;
+        let name = self.name_at(at)?;
+        let name = if tflag & TFLAG_EXTRA_STAR != 0 {
+            name.strip_prefix('*').unwrap_or(&name).to_string()
+        } else {
+            name
+        };
+        (!name.is_empty()).then_some(name)
+    }
+
+    /// An `internal/abi.Name` (Go 1.17+): a flags byte, a uvarint length, the bytes.
+    fn name_at(&self, addr: u64) -> Option<String> {
+        let head = self.read(addr, 1)?;
+        let _flags = head[0];
+        let mut len = 0u64;
+        let mut shift = 0;
+        let mut at = addr + 1;
+        loop {
+            let b = self.read(at, 1)?[0];
+            at += 1;
+            len |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                break;
+            }
+            shift += 7;
+            if shift > 28 {
+                return None;
+            }
+        }
+        let bytes = self.read(at, usize::try_from(len).ok()?)?;
+        Some(String::from_utf8_lossy(bytes).into_owned())
+    }
+
+    /// The global whose symbol covers a linked address, with the offset into it.
+    pub fn global_at(&self, addr: u64) -> Option<(&Global, u64)> {
+        let i = self
+            .globals
+            .partition_point(|g| g.addr <= addr)
+            .checked_sub(1)?;
+        let g = &self.globals[i];
+        let off = addr - g.addr;
+        (off < g.size.max(1)).then_some((g, off))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn not_an_executable_is_an_error() {
+        let e = Executable::parse(b"go1.7 heap dump\n").unwrap_err();
+        assert!(e.0.contains("not an executable"), "{e}");
+    }
+}
