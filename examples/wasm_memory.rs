@@ -16,7 +16,7 @@ use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use dumpscope::web::session::{self, ByteSource, Session};
+use dumpscope::web::worker::session::{self, ByteSource, Session};
 
 /// wasm32 cannot grow past 4 GiB; the simulation reserves a little more to show overshoot.
 const REGION: usize = 6 << 30;

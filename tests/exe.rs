@@ -25,10 +25,63 @@ fn bss_root_label(a: &dumpscope::analysis::Analysis) -> Vec<String> {
 }
 
 fn named(dump: &str, exe: &Executable) -> dumpscope::analysis::Analysis {
-    let (a, _) = analyse(dump);
+    let (a, file) = analyse(dump);
     let mut heap = a.heap;
     heap.attach_executable(exe).unwrap();
+    dumpscope::analysis::typing::type_heap(&mut heap, exe, &file);
     dumpscope::analysis::Analysis::new(heap)
+}
+
+/// Class name → (objects, bytes).
+fn class_counts(
+    a: &dumpscope::analysis::Analysis,
+) -> std::collections::HashMap<String, (u64, u64)> {
+    let c = dumpscope::analysis::classes::Classes::compute(a);
+    c.classes
+        .iter()
+        .map(|k| (k.name.clone(), (k.count, k.shallow)))
+        .collect()
+}
+
+/// From the map's group array (typed by its malloc header) the walk types the 300 cache
+/// entries through their `*main.entry` slots, each entry's 192-byte body through its
+/// `[]byte` field and its key's bytes through its `string` field: the planted facts.
+#[test]
+fn typing_follows_typed_words_from_the_seeds() {
+    for name in ["prodlike-go1.27.exe", "stripped"] {
+        let e = if name == "stripped" {
+            stripped_1_27()
+        } else {
+            exe(name)
+        };
+        let a = named("prodlike-go1.27.dump", &e);
+        let c = class_counts(&a);
+        assert_eq!(c.get("main.entry"), Some(&(300, 300 * 64)), "{name}: {c:?}");
+        assert_eq!(
+            c.get("[]uint8 backing array"),
+            Some(&(300, 300 * 192)),
+            "{name}: bodies"
+        );
+        // Keys "tenant-0" … "tenant-299" are 8 to 10 bytes: 16-byte slots.
+        let strings = c.get("string data").copied().unwrap_or_default();
+        assert!(strings.0 >= 290, "{name}: {strings:?}");
+    }
+}
+
+fn stripped_1_27() -> Executable {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("exe");
+    std::fs::create_dir_all(&dir).unwrap();
+    // One copy per call: tests run in parallel.
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let k = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let stripped = dir.join(format!("prodlike-go1.27.stripped.{k}"));
+    std::fs::copy(fixture("prodlike-go1.27.exe"), &stripped).unwrap();
+    let st = Command::new("strip")
+        .arg(&stripped)
+        .status()
+        .expect("`strip` (binutils, installed with the C toolchain Rust links with)");
+    assert!(st.success());
+    Executable::parse(&std::fs::read(&stripped).unwrap()).unwrap()
 }
 
 #[test]
@@ -80,16 +133,7 @@ fn go_1_19_interface_types_get_their_full_names() {
 /// still named (their base found from the module data), globals are not.
 #[test]
 fn a_stripped_executable_still_names_types() {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("exe");
-    std::fs::create_dir_all(&dir).unwrap();
-    let stripped = dir.join("prodlike-go1.27.stripped");
-    std::fs::copy(fixture("prodlike-go1.27.exe"), &stripped).unwrap();
-    let st = Command::new("strip")
-        .arg(&stripped)
-        .status()
-        .expect("`strip` (binutils, installed with the C toolchain Rust links with)");
-    assert!(st.success());
-    let e = Executable::parse(&std::fs::read(&stripped).unwrap()).unwrap();
+    let e = stripped_1_27();
     assert!(!e.has_symbols && e.globals.is_empty());
     assert!(e.types_base.is_some(), "types base from the module data");
     let a = named("prodlike-go1.27.dump", &e);

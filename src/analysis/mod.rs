@@ -11,6 +11,7 @@ pub mod leaks;
 pub mod lost;
 pub mod naming;
 pub mod retainers;
+pub mod typing;
 
 use crate::heap::{Csr, Heap, ObjectId};
 use dominators::DominatorTree;

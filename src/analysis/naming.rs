@@ -16,6 +16,8 @@ use crate::heap::{flags, Heap, ObjectId};
 pub enum NameSource {
     MallocHeader,
     Interface,
+    /// Typed by following typed words from the executable's type descriptors.
+    ExeType,
     AllocSite,
     /// An unsampled object whose shape only ever came from one allocation site.
     InheritedAllocSite,
@@ -29,6 +31,7 @@ impl NameSource {
         match self {
             NameSource::MallocHeader => "malloc_header",
             NameSource::Interface => "interface",
+            NameSource::ExeType => "exe_type",
             NameSource::AllocSite => "alloc_site",
             NameSource::InheritedAllocSite => "inherited_alloc_site",
             NameSource::Shape => "shape",
@@ -40,6 +43,7 @@ impl NameSource {
         match self {
             NameSource::MallocHeader => "malloc header",
             NameSource::Interface => "interface",
+            NameSource::ExeType => "executable's types",
             NameSource::AllocSite => "alloc site",
             NameSource::InheritedAllocSite => "inherited alloc site",
             NameSource::Shape => "shape",
@@ -57,7 +61,10 @@ pub fn type_evidence(heap: &Heap, id: ObjectId) -> Option<(u64, NameSource)> {
         Some(&(o, t)) if o == id => {
             Some((heap.iface_type_addrs[t as usize], NameSource::Interface))
         }
-        _ => None,
+        _ => heap.exe.as_ref().and_then(|n| {
+            let i = n.typed.binary_search_by_key(&id, |t| t.0).ok()?;
+            Some((n.typed[i].1, NameSource::ExeType))
+        }),
     }
 }
 

@@ -15,6 +15,8 @@
 
 use object::{Object, ObjectSection, ObjectSymbol, SectionKind, SymbolKind};
 
+pub mod types;
+
 /// Why an executable could not be used.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExeError(pub String);
@@ -188,12 +190,12 @@ impl Executable {
         Some(self.uint(b))
     }
 
-    fn word(&self, addr: u64) -> Option<u64> {
+    pub fn word(&self, addr: u64) -> Option<u64> {
         self.read(addr, usize::from(self.ptr_size))
             .map(|b| self.uint(b))
     }
 
-    fn uint(&self, b: &[u8]) -> u64 {
+    pub(crate) fn uint(&self, b: &[u8]) -> u64 {
         let mut v = 0u64;
         if self.big_endian {
             for &x in b {
@@ -229,7 +231,7 @@ impl Executable {
     }
 
     /// An `internal/abi.Name` (Go 1.17+): a flags byte, a uvarint length, the bytes.
-    fn name_at(&self, addr: u64) -> Option<String> {
+    pub(crate) fn name_at(&self, addr: u64) -> Option<String> {
         let head = self.read(addr, 1)?;
         let _flags = head[0];
         let mut len = 0u64;

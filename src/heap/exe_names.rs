@@ -18,6 +18,8 @@ pub struct ExeNames {
     pub unnamed_types: u64,
     /// Globals in the data and bss segments, by address.
     pub globals: Vec<Global>,
+    /// (object, type descriptor) for every object `analysis::typing` typed, by object.
+    pub typed: Vec<(super::ObjectId, u64)>,
 }
 
 impl Heap {

@@ -3,8 +3,8 @@
 
 mod builder;
 mod column;
-mod exe_names;
 pub mod csr;
+mod exe_names;
 pub mod hash;
 mod memstats;
 mod model;
@@ -13,8 +13,8 @@ mod strings;
 
 pub use builder::{BuildPhase, HeapBuilder};
 pub use column::Column64;
-pub use exe_names::ExeNames;
 pub use csr::Csr;
+pub use exe_names::ExeNames;
 pub use memstats::MemStats;
 pub use model::*;
 pub use phantom::{SpanTails, TailLayout};

@@ -169,11 +169,12 @@ pub fn summary(a: &Analysis) -> Summary {
         decode_error: h.decode_error.as_ref().map(|e| e.to_string()),
         executable: h.exe.as_ref().map(|n| {
             format!(
-                "{}: {} globals, {} of {} type words named",
+                "{}: {} globals; {} types named, {} type words not; {} objects typed by following typed words",
                 n.described,
                 n.globals.len(),
                 n.types.len(),
-                n.types.len() as u64 + n.unnamed_types
+                n.unnamed_types,
+                n.typed.len()
             )
         }),
         diagnostics: h.diagnostics.iter().map(|d| d.message.clone()).collect(),

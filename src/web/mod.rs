@@ -1,21 +1,18 @@
-//! The in-browser app: a yew UI (`app`, built as the `app` binary) and a Web Worker that owns
-//! the analysis (`worker`, the `worker` binary). They talk through [`protocol`].
+//! The in-browser app, on two threads that talk only through [`protocol`] messages:
 //!
-//! - [`protocol`]: the messages and the row structs the views render.
-//! - [`session`]: the worker's state and answers, with no browser API (tests run natively).
-//! - [`leaks`]: the core's classes, goroutine groups and leak findings as rows.
-//! - [`export`]: tables as CSV or JSON.
-//! - `wire` (wasm32 only): a message as the JS object `postMessage` carries.
-//! - `worker` / `app` (wasm32 only): the browser glue.
+//! - `app` (wasm32 only, the `app` binary): the UI thread, a yew app that never reads the
+//!   dump; it renders pages of rows the worker sends.
+//! - [`worker`] (the `worker` binary): the Web Worker that reads the dump and owns the
+//!   analysis. Everything it decides is in [`worker::session`], with no browser API, so it
+//!   is tested natively; `worker::entry` (wasm32 only) is the glue between the `File`,
+//!   `postMessage` and the session.
+//! - Between them: [`protocol`] (the messages and the row structs the views render) and
+//!   `wire` (wasm32 only: a message as the JS object `postMessage` carries).
 
-pub mod export;
-pub mod leaks;
 pub mod protocol;
-pub mod session;
+pub mod worker;
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;
 #[cfg(target_arch = "wasm32")]
 pub mod wire;
-#[cfg(target_arch = "wasm32")]
-pub mod worker;

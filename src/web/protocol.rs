@@ -96,20 +96,6 @@ pub enum TableKind {
     Incoming { addr: u64 },
 }
 
-impl TableKind {
-    pub fn file_stem(&self) -> &'static str {
-        match self {
-            TableKind::Objects => "objects",
-            TableKind::Lost => "lost-objects",
-            TableKind::Classes => "classes",
-            TableKind::Goroutines => "goroutine-groups",
-            TableKind::DomChildren { .. } => "dominator-children",
-            TableKind::Outgoing { .. } => "outgoing-refs",
-            TableKind::Incoming { .. } => "incoming-refs",
-        }
-    }
-}
-
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq, Hash)]
 pub struct SortSpec {
     /// A column key (see [`columns`]); unknown keys fall back to the table's default.

@@ -949,7 +949,7 @@ check('robustness: a worker panic shows the error panel, and its reload button r
   await p.setInputFiles(T('file-input'), basic27);
   await waitLoaded(p);
   await p.evaluate(() => {
-    const json = JSON.stringify({ id: 0, resp: { type: 'crashed', message: "panicked at src/web/session.rs:1:1: simulated <b>panic</b>" } });
+    const json = JSON.stringify({ id: 0, resp: { type: 'crashed', message: "panicked at src/web/worker/session/mod.rs:1:1: simulated <b>panic</b>" } });
     window.__workers[0].dispatchEvent(new MessageEvent('message', { data: { json } }));
   });
   await p.waitForSelector(T('error-panel'));

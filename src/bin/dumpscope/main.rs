@@ -65,6 +65,9 @@ pub(crate) fn load(path: &Path) -> Result<Analysis, String> {
     if let Some(exe) = EXE.get() {
         heap.attach_executable(exe)
             .map_err(|e| format!("{}: {e}", path.display()))?;
+        // Typing follows pointers through object contents, which the load did not keep.
+        let file = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        dumpscope::analysis::typing::type_heap(&mut heap, exe, &file);
     }
     if let Some(e) = &heap.decode_error {
         eprintln!(

@@ -6,9 +6,9 @@ use web_sys::{File, HtmlInputElement};
 use yew::prelude::*;
 
 use super::bridge::Reply;
+use super::ctx::AppCtx;
 use super::fmt;
 use super::route::{parse_addr, Route, ViewKind};
-use super::AppCtx;
 use crate::web::protocol::*;
 
 const SHOW: usize = 100;

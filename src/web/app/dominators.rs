@@ -7,9 +7,9 @@ use yew::context::ContextHandle;
 use yew::prelude::*;
 
 use super::bridge::Reply;
+use super::ctx::AppCtx;
 use super::fmt;
 use super::route::{Route, ViewKind};
-use super::AppCtx;
 use crate::web::protocol::*;
 
 const PAGE: u32 = 50;

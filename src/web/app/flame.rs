@@ -8,9 +8,9 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use super::bridge::Reply;
+use super::ctx::AppCtx;
 use super::fmt;
 use super::route::{Route, ViewKind};
-use super::AppCtx;
 use crate::web::protocol::*;
 
 /// Drawing units: the SVG scales to the panel's width.

@@ -3,9 +3,9 @@
 use yew::prelude::*;
 
 use super::bridge::Reply;
+use super::ctx::AppCtx;
 use super::fmt;
-use super::tables::FilterBox;
-use super::AppCtx;
+use super::list_views::FilterBox;
 use crate::analysis::naming::is_runtime_func;
 use crate::web::protocol::*;
 

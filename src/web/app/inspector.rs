@@ -8,10 +8,10 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::bridge::Reply;
+use super::ctx::AppCtx;
 use super::fmt;
 use super::route::{parse_addr, Route, ViewKind};
-use super::table::{source_tag, VirtualTable};
-use super::AppCtx;
+use super::virtual_table::{source_tag, VirtualTable};
 use crate::web::protocol::*;
 
 #[derive(Properties, PartialEq)]

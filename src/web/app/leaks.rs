@@ -4,9 +4,9 @@
 use yew::prelude::*;
 
 use super::bridge::Reply;
+use super::ctx::AppCtx;
 use super::fmt;
 use super::route::{parse_addr, Route, ViewKind};
-use super::AppCtx;
 use crate::web::protocol::*;
 
 fn kind_title(kind: &str) -> &str {

@@ -2,23 +2,29 @@
 //! shows progress, then renders views from pages of rows the worker sends back.
 //!
 //! State lives in [`App`]: the worker bridge, the load state and the route (the URL hash).
-//! Views get it through the [`AppCtx`] context.
+//! Views get it through the [`AppCtx`] context (`ctx`), one file per view: `overview`,
+//! `leaks`, `compare`, `dominators`, `flame`, `list_views` (objects, classes, lost),
+//! `goroutines`, `inspector`, `retainers`, `export`. They share `virtual_table` (the
+//! paged, virtualized table), `route` (the URL hash), `bridge` (requests to the worker)
+//! and `fmt`; `loading` is the landing page and the progress panel.
 
 mod bridge;
 mod compare;
+pub mod ctx;
 mod dominators;
+mod export;
 mod flame;
 mod fmt;
 mod goroutines;
 mod inspector;
 mod leaks;
-// Public for the browser tests (tests/web_wasm.rs), as is `table`.
+mod list_views;
+// Public for the browser tests (tests/web_wasm.rs), as is `virtual_table`.
 pub mod loading;
 mod overview;
 mod retainers;
 mod route;
-pub mod table;
-mod tables;
+pub mod virtual_table;
 
 use std::rc::Rc;
 
@@ -29,17 +35,8 @@ use yew::prelude::*;
 
 use crate::web::protocol::*;
 use bridge::{Bridge, Reply};
+use ctx::AppCtx;
 use route::{Route, ViewKind};
-
-/// What every view needs.
-#[derive(Clone, PartialEq)]
-pub struct AppCtx {
-    pub bridge: Rc<Bridge>,
-    /// Bumped for every dump loaded; views refetch when it changes.
-    pub generation: u32,
-    pub loaded: Rc<Loaded>,
-    pub route: Route,
-}
 
 enum LoadState {
     Idle,
@@ -182,17 +179,17 @@ impl App {
             ViewKind::Compare => html! { <compare::CompareView /> },
             ViewKind::Dominators => html! { <dominators::DominatorTreeView /> },
             ViewKind::Flame => html! { <flame::FlameGraph /> },
-            ViewKind::Objects => html! { <tables::ObjectsView filter={r.filter.clone()} /> },
-            ViewKind::Classes => html! { <tables::ClassesView filter={r.filter.clone()} /> },
+            ViewKind::Objects => html! { <list_views::ObjectsView filter={r.filter.clone()} /> },
+            ViewKind::Classes => html! { <list_views::ClassesView filter={r.filter.clone()} /> },
             ViewKind::Goroutines => {
                 html! { <goroutines::GoroutinesView filter={r.filter.clone()} /> }
             }
-            ViewKind::Lost => html! { <tables::LostView /> },
+            ViewKind::Lost => html! { <list_views::LostView /> },
             ViewKind::Inspector => html! { <inspector::Inspector addr={r.object} /> },
             ViewKind::Retainers => {
                 html! { <retainers::RetainersPanel addr={r.object} ignore={r.ignore.clone()} /> }
             }
-            ViewKind::Export => html! { <tables::ExportView /> },
+            ViewKind::Export => html! { <export::ExportView /> },
         }
     }
 }

@@ -4,9 +4,9 @@
 use yew::prelude::*;
 
 use super::bridge::Reply;
+use super::ctx::AppCtx;
 use super::fmt;
 use super::route::{Route, ViewKind};
-use super::AppCtx;
 use crate::web::protocol::*;
 
 /// Cells in the treemap (the rest is one "other" cell).

@@ -4,10 +4,10 @@
 use yew::prelude::*;
 
 use super::bridge::Reply;
+use super::ctx::AppCtx;
 use super::fmt;
 use super::inspector::AddressBox;
 use super::route::{Route, ViewKind};
-use super::AppCtx;
 use crate::web::protocol::*;
 
 const MAX_PATHS: u32 = 10;

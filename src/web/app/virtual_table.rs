@@ -13,9 +13,9 @@ use yew::context::ContextHandle;
 use yew::prelude::*;
 
 use super::bridge::Reply;
+use super::ctx::AppCtx;
 use super::fmt;
 use super::route::{Route, ViewKind};
-use super::AppCtx;
 use crate::analysis::naming::NameSource;
 use crate::web::protocol::*;
 
@@ -234,6 +234,7 @@ pub fn source_tag(source: NameSource) -> &'static str {
     match source {
         NameSource::MallocHeader => "type",
         NameSource::Interface => "iface",
+        NameSource::ExeType => "exe",
         NameSource::AllocSite => "site",
         NameSource::InheritedAllocSite => "site~",
         NameSource::Shape => "shape",

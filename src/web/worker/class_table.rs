@@ -1,7 +1,7 @@
-//! The core's leak analyses as the web app's rows: the class table (`analysis::classes`,
-//! computed with the session, since every object row is named by its class) and the
-//! goroutine groups and findings (`analysis::goroutines`, `analysis::leaks`, computed the
-//! first time a view needs them).
+//! The core's classes and leak analyses as the web app's rows: the class table
+//! (`analysis::classes`, computed with the session, since every object row is named by its
+//! class) and the goroutine groups and findings (`analysis::goroutines`, `analysis::leaks`,
+//! computed the first time a view needs them).
 
 use crate::analysis::classes::Classes;
 use crate::analysis::goroutines;

@@ -1,0 +1,217 @@
+//! The worker's side of the protocol without any browser API: one analysed dump, the
+//! indexes built lazily for the views (sorted and filtered row orders, classes, goroutine
+//! groups, the dominator tree's child lists), and the answers to every request.
+//!
+//! The dump itself is not kept: object contents are read again from the file through a
+//! [`ByteSource`] (a `File` in the browser, a slice in tests).
+//!
+//! One file per concern, each with its tests:
+//! - this file: the [`Session`], its request dispatch ([`Session::handle`]) and object rows;
+//! - `state`: what the worker thread holds between messages ([`WorkerState`]): opening a
+//!   dump, adding one to compare, and answering every request, files included;
+//! - `load`: reading and analysing a dump within a memory limit, with progress;
+//! - `tables`: paging every table, and sorting and filtering classes and goroutine groups;
+//! - `orders`: the cached, filtered and sorted row orders of the object tables;
+//! - `detail`: an object's detail, its contents and its retainer paths;
+//! - `compare`: other dumps of the same process and the diff;
+//! - `flame`: the flame graph of retained memory;
+//! - `exports`: the files the worker sends back (tables as CSV or JSON, the pprof profile,
+//!   the HTML report), with their names and MIME types.
+
+mod compare;
+mod detail;
+mod exports;
+mod flame;
+mod load;
+mod orders;
+mod state;
+mod tables;
+#[cfg(test)]
+mod test_support;
+
+use std::rc::Rc;
+
+use crate::analysis::Analysis;
+use crate::heap::{Csr, Heap, ObjectId};
+use crate::report;
+use crate::web::protocol::*;
+use crate::web::worker::class_table::{ClassTable, Leaks};
+
+pub use compare::{Baseline, COMPARE_MAX};
+pub use detail::{CONTENTS_FIRST, CONTENTS_MAX, PATH_END};
+pub use exports::{file_stem, format_file, FileBody, OutFile, Reply};
+pub use load::{
+    load, load_within, memory_limit, ByteSource, LoadError, SliceSource, CHUNK, WASM32_MAX_MEMORY,
+};
+use orders::OrderKey;
+pub use state::{load_failed, no_file, url_file_name, WorkerState};
+pub use tables::PAGE_MAX;
+
+/// One analysed dump and the indexes built for its views; answers the UI's queries.
+pub struct Session {
+    pub name: String,
+    pub a: Analysis,
+    pub classes: ClassTable,
+    leaks: Option<Leaks>,
+    /// The flame view, built on first use (a few thousand rows).
+    flame: Option<FlameView>,
+    orders: Vec<(OrderKey, Rc<Vec<u32>>)>,
+    /// Dumps to compare with this one, in the order they were added.
+    pub baselines: Vec<Baseline>,
+}
+
+pub(super) fn err(message: impl Into<String>) -> Response {
+    Response::Error {
+        message: message.into(),
+    }
+}
+
+impl Session {
+    /// Computes the class table too (every object row is named by its class).
+    pub fn new(name: String, a: Analysis) -> Session {
+        Session {
+            name,
+            classes: ClassTable::compute(&a),
+            a,
+            leaks: None,
+            flame: None,
+            orders: Vec::new(),
+            baselines: Vec::new(),
+        }
+    }
+
+    pub(super) fn heap(&self) -> &Heap {
+        &self.a.heap
+    }
+
+    pub fn summary(&self) -> Summary {
+        report::summary(&self.a)
+    }
+
+    /// Answers a request that needs no file access beyond `src`.
+    pub fn handle(&mut self, req: &Request, src: &dyn ByteSource) -> Response {
+        match req {
+            Request::Page(p) => self.page(p),
+            Request::Object { addr } => self.object(*addr, src),
+            Request::Contents { addr, offset, len } => match self.find(*addr) {
+                Ok(id) => match self.contents(id, *offset, (*len).min(CONTENTS_MAX), src) {
+                    Ok(c) => Response::Contents(c),
+                    Err(e) => err(e),
+                },
+                Err(e) => err(e),
+            },
+            Request::Retainers {
+                addr,
+                max_paths,
+                excluded,
+            } => self.retainers(*addr, *max_paths, excluded),
+            Request::Findings => {
+                let reachable_bytes = self.a.reachable_bytes();
+                Response::Findings {
+                    reachable_bytes,
+                    findings: self.leaks().findings.clone(),
+                }
+            }
+            Request::RemoveCompare { index } => self.remove_compare(*index),
+            Request::Diff => self.diff(),
+            Request::Load { .. }
+            | Request::LoadUrl { .. }
+            | Request::LoadCompare { .. }
+            | Request::Export { .. }
+            | Request::Report { .. }
+            | Request::Pprof => err("not a query"),
+            Request::Flame => Response::Flame(Box::new(self.flame())),
+        }
+    }
+
+    pub(super) fn find(&self, addr: u64) -> Result<ObjectId, String> {
+        self.heap()
+            .objects
+            .find(addr)
+            .ok_or_else(|| self.heap().not_an_object(addr))
+    }
+
+    pub fn children(&self) -> &Csr {
+        self.a.dom_children()
+    }
+
+    /// Goroutine groups and leak findings (computed on first use).
+    pub fn leaks(&mut self) -> &Leaks {
+        if self.leaks.is_none() {
+            self.leaks = Some(Leaks::compute(&self.a, &self.classes.classes));
+        }
+        self.leaks.as_ref().expect("just built")
+    }
+
+    /// An object as a table row, named by its class (`analysis::classes`).
+    pub fn obj_row(&mut self, id: ObjectId) -> ObjRow {
+        let dominated = self.children().degree(id) as u32;
+        let i = id as usize;
+        let class = self.classes.of(id);
+        ObjRow {
+            id,
+            addr: self.heap().objects.value_addr(id),
+            address: report::hex(self.heap().objects.value_addr(id)),
+            shallow: self.heap().objects.size.get(i),
+            retained: self.a.retained[i],
+            class: class.class.clone(),
+            class_source: class.source,
+            reachable: self.a.is_reachable(id),
+            dominated,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::*;
+    use super::*;
+
+    #[test]
+    fn summary_matches_the_report() {
+        let bytes = fixture("basic-go1.27.dump");
+        let s = open(&bytes);
+        let v = s.summary();
+        let r = report::summary(&s.a);
+        assert_eq!(v.objects, r.objects);
+        assert_eq!(v.reachable_bytes, r.reachable_bytes);
+        let fields = v.memstats.as_ref().unwrap().named_values();
+        assert!(fields.iter().any(|(k, _)| k == "HeapAlloc"));
+        assert!(fields.iter().all(|(k, _)| k != "PauseNs"));
+        // The UI reads it back from JSON.
+        let json = serde_json::to_string(&v).unwrap();
+        let back: Summary = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, v);
+    }
+
+    #[test]
+    fn findings_come_from_the_core() {
+        let bytes = fixture("leaky-go1.27.dump");
+        let mut s = open(&bytes);
+        let Response::Findings { findings, .. } =
+            s.handle(&Request::Findings, &SliceSource(&bytes))
+        else {
+            panic!("no findings")
+        };
+        let (_, _, core) = crate::analysis::leaks::analyse(&s.a);
+        assert_eq!(findings.len(), core.findings.len());
+        assert_eq!(findings[0].title, core.findings[0].title);
+        assert_eq!(findings[0].kind, "accumulation");
+        assert!(findings
+            .iter()
+            .any(|f| f.kind == "goroutine_leak" && f.goroutines == 100));
+        let groups = page(
+            &mut s,
+            TableKind::Goroutines,
+            0,
+            10,
+            SortSpec::new("count", true),
+            "",
+        );
+        let Rows::Goroutines(groups) = groups.rows else {
+            panic!("not groups")
+        };
+        assert!(groups[0].looks_leaked && groups[0].count == 100);
+        assert_eq!(groups[0].created_by.as_deref(), Some("main.handleRequest"));
+    }
+}

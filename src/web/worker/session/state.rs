@@ -1,0 +1,393 @@
+//! What the worker thread holds between messages — the open dump's [`Session`] and the file
+//! its contents are read from — and every decision about a request that is not JS glue: the
+//! open dump is freed before the next one is read, the memory a new analysis may use, how
+//! often progress is posted, what each failure says, and which answers carry a file.
+//! `web::worker::entry` only moves bytes between the `File`, `postMessage` and this.
+
+use super::load::{load_within, memory_limit, Throttle};
+use super::{err, ByteSource, Reply, Session};
+use crate::analysis::Analysis;
+use crate::report::redact::ReportKey;
+use crate::web::protocol::*;
+
+/// No dump, or one open dump: its session and its file.
+pub struct WorkerState<S> {
+    session: Option<Session>,
+    source: Option<S>,
+}
+
+impl<S> Default for WorkerState<S> {
+    fn default() -> WorkerState<S> {
+        WorkerState {
+            session: None,
+            source: None,
+        }
+    }
+}
+
+const NO_DUMP: &str = "no dump is loaded";
+
+/// The answer to a load request that came without its file.
+pub fn no_file() -> Response {
+    Response::LoadFailed {
+        message: "no file came with the request".into(),
+    }
+}
+
+/// The answer when a dump cannot be read or analysed; `name` is its file name or URL.
+pub fn load_failed(name: &str, message: &str) -> Response {
+    Response::LoadFailed {
+        message: format!("{name}: {message}"),
+    }
+}
+
+/// The file name of a dump fetched from `url`: its last path segment.
+pub fn url_file_name(url: &str) -> String {
+    url.rsplit('/').next().unwrap_or(url).to_string()
+}
+
+/// Reads and analyses `source` within what wasm32 can still give (`memory_in_use` is the
+/// linear memory the worker holds now), posting progress at most every
+/// [`PROGRESS_EVERY_MS`](super::load::PROGRESS_EVERY_MS) milliseconds and at each phase.
+fn analyse(
+    source: &dyn ByteSource,
+    now: &dyn Fn() -> f64,
+    post: &mut dyn FnMut(Progress),
+    memory_in_use: &dyn Fn() -> u64,
+) -> Result<(Analysis, f64, f64), String> {
+    let mut throttle = Throttle::default();
+    let mut report = |p: Progress| {
+        if throttle.pass(&p, now()) {
+            post(p);
+        }
+    };
+    load_within(
+        source,
+        now,
+        &mut report,
+        Some(memory_limit(memory_in_use())),
+    )
+    .map_err(|e| e.to_string())
+}
+
+impl<S: ByteSource> WorkerState<S> {
+    /// The open dump's session.
+    pub fn session(&self) -> Option<&Session> {
+        self.session.as_ref()
+    }
+
+    /// Opens the dump in `source` (or fails with its error) as `name`: frees the open dump
+    /// first (one dump in memory), analyses the new one (see `analyse`), then builds its
+    /// session. Answers `Loaded` or `LoadFailed`.
+    pub fn open(
+        &mut self,
+        name: String,
+        source: Result<S, String>,
+        now: &dyn Fn() -> f64,
+        post: &mut dyn FnMut(Progress),
+        memory_in_use: &dyn Fn() -> u64,
+    ) -> Response {
+        *self = WorkerState::default();
+        let analysed = source.and_then(|source| {
+            let (a, decode_ms, analysis_ms) = analyse(&source, now, post, memory_in_use)?;
+            Ok((source, a, decode_ms, analysis_ms))
+        });
+        let (source, analysis, decode_ms, analysis_ms) = match analysed {
+            Ok(done) => done,
+            Err(message) => return load_failed(&name, &message),
+        };
+        let file_size = source.size();
+        // The class table comes next, with the session.
+        post(Progress {
+            phase: "classes".into(),
+            fraction: 0.99,
+            bytes_read: file_size,
+            total_bytes: file_size,
+            objects: analysis.heap.objects.len() as u64,
+            elapsed_ms: decode_ms + analysis_ms,
+        });
+        let session = Session::new(name.clone(), analysis);
+        let summary = session.summary();
+        self.session = Some(session);
+        self.source = Some(source);
+        Response::Loaded(Box::new(Loaded {
+            file_name: name,
+            file_size,
+            decode_ms,
+            analysis_ms,
+            wasm_memory_bytes: memory_in_use(),
+            summary,
+        }))
+    }
+
+    /// Analyses another dump of the same process and keeps it (not its file) for the diff.
+    /// Answers `Compare`, `Error` (too many dumps) or `LoadFailed`.
+    pub fn compare(
+        &mut self,
+        name: String,
+        source: Result<S, String>,
+        now: &dyn Fn() -> f64,
+        post: &mut dyn FnMut(Progress),
+        memory_in_use: &dyn Fn() -> u64,
+    ) -> Response {
+        let Some(session) = self.session.as_mut() else {
+            return Response::LoadFailed {
+                message: "open a dump before adding one to compare".into(),
+            };
+        };
+        match source.and_then(|source| analyse(&source, now, post, memory_in_use)) {
+            Ok((a, _, _)) => session.add_baseline(name, a),
+            Err(message) => load_failed(&name, &message),
+        }
+    }
+
+    /// Answers a request about the open dump: `Export`, `Pprof` and `Report` with a file,
+    /// every query as [`Session::handle`] does.
+    pub fn answer(&mut self, req: &Request) -> Reply {
+        match req {
+            Request::Export {
+                table,
+                sort,
+                filter,
+                format,
+            } => match self.session.as_mut() {
+                Some(s) => s.export_file(table, sort, filter, *format).into(),
+                None => err(NO_DUMP).into(),
+            },
+            Request::Pprof => match &self.session {
+                Some(s) => Ok(s.pprof_file()).into(),
+                None => err(NO_DUMP).into(),
+            },
+            // A bad key is reported before a missing dump.
+            Request::Report { key } => match (ReportKey::parse(key), &self.session) {
+                (Err(e), _) => err(e).into(),
+                (Ok(key), Some(s)) => Ok(s.report_file(&key)).into(),
+                (Ok(_), None) => err(NO_DUMP).into(),
+            },
+            req => match (self.session.as_mut(), self.source.as_ref()) {
+                (Some(session), Some(source)) => session.handle(req, source).into(),
+                _ => err(NO_DUMP).into(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use super::super::WASM32_MAX_MEMORY;
+    use super::*;
+
+    const KEY: &str = "0303030303030303030303030303030303030303030303030303030303030303";
+
+    fn opened<'a>(bytes: &'a [u8], name: &str) -> (WorkerState<SliceSource<'a>>, Response) {
+        let mut w = WorkerState::default();
+        let resp = w.open(
+            name.into(),
+            Ok(SliceSource(bytes)),
+            &|| 0.0,
+            &mut |_| {},
+            &|| 1 << 20,
+        );
+        (w, resp)
+    }
+
+    #[test]
+    fn open_answers_loaded_and_posts_progress_once_per_phase() {
+        let bytes = fixture("basic-go1.27.dump");
+        let mut w = WorkerState::default();
+        let mut posted = Vec::new();
+        // A clock that never moves: only phase changes are posted.
+        let resp = w.open(
+            "basic.dump".into(),
+            Ok(SliceSource(&bytes)),
+            &|| 0.0,
+            &mut |p| posted.push(p),
+            &|| 12345,
+        );
+        let Response::Loaded(l) = resp else {
+            panic!("{resp:?}")
+        };
+        assert_eq!(l.file_name, "basic.dump");
+        assert_eq!(l.file_size, bytes.len() as u64);
+        assert_eq!(l.wasm_memory_bytes, 12345);
+        assert_eq!(l.summary, w.session().unwrap().summary());
+        assert!(posted.windows(2).all(|p| p[0].phase != p[1].phase));
+        assert_eq!(posted[0].phase, "decode");
+        let last = posted.last().unwrap();
+        assert_eq!((last.phase.as_str(), last.fraction), ("classes", 0.99));
+        assert_eq!(last.bytes_read, bytes.len() as u64);
+        // A clock that moves 100 ms a call: every report is posted.
+        let t = std::cell::Cell::new(0.0);
+        let mut all = 0;
+        w.open(
+            "basic.dump".into(),
+            Ok(SliceSource(&bytes)),
+            &|| {
+                t.set(t.get() + 100.0);
+                t.get()
+            },
+            &mut |_| all += 1,
+            &|| 0,
+        );
+        assert!(all > posted.len(), "{all} posts");
+    }
+
+    #[test]
+    fn a_failed_open_frees_the_open_dump_and_names_the_file() {
+        let bytes = fixture("basic-go1.27.dump");
+        let (mut w, _) = opened(&bytes, "basic.dump");
+        assert!(w.session().is_some());
+        let resp = w.open(
+            "x.dump".into(),
+            Err("unreadable".into()),
+            &|| 0.0,
+            &mut |_| {},
+            &|| 0,
+        );
+        assert_eq!(
+            resp,
+            Response::LoadFailed {
+                message: "x.dump: unreadable".into()
+            }
+        );
+        assert!(w.session().is_none());
+        // Nearly all of wasm32's memory in use: refused with the numbers.
+        let resp = w.open(
+            "big.dump".into(),
+            Ok(SliceSource(&bytes)),
+            &|| 0.0,
+            &mut |_| {},
+            &|| WASM32_MAX_MEMORY - 4096,
+        );
+        let Response::LoadFailed { message } = resp else {
+            panic!("{resp:?}")
+        };
+        assert!(
+            message.starts_with("big.dump: This dump is too large"),
+            "{message}"
+        );
+        assert!(matches!(
+            w.answer(&Request::Findings).resp,
+            Response::Error { ref message } if message == NO_DUMP
+        ));
+    }
+
+    #[test]
+    fn compare_needs_an_open_dump() {
+        let dumps: Vec<Vec<u8>> = (1..=2)
+            .map(|i| fixture(&format!("growth-go1.27-{i}.dump")))
+            .collect();
+        let mut w = WorkerState::<SliceSource>::default();
+        let none = w.compare(
+            "b.dump".into(),
+            Ok(SliceSource(&dumps[1])),
+            &|| 0.0,
+            &mut |_| {},
+            &|| 0,
+        );
+        assert_eq!(
+            none,
+            Response::LoadFailed {
+                message: "open a dump before adding one to compare".into()
+            }
+        );
+        let (mut w, _) = opened(&dumps[0], "a.dump");
+        let failed = w.compare(
+            "b.dump".into(),
+            Err("gone".into()),
+            &|| 0.0,
+            &mut |_| {},
+            &|| 0,
+        );
+        assert_eq!(failed, load_failed("b.dump", "gone"));
+        let mut posted = 0;
+        let Response::Compare { dumps: list } = w.compare(
+            "b.dump".into(),
+            Ok(SliceSource(&dumps[1])),
+            &|| 0.0,
+            &mut |_| posted += 1,
+            &|| 0,
+        ) else {
+            panic!("not compared")
+        };
+        assert!(posted > 0);
+        let names: Vec<&str> = list.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, ["a.dump", "b.dump"]);
+    }
+
+    #[test]
+    fn answers_carry_files_only_for_files() {
+        let bytes = fixture("basic-go1.27.dump");
+        let mut empty = WorkerState::<SliceSource>::default();
+        let sort = SortSpec::new("retained", true);
+        let page = Request::Page(PageRequest {
+            table: TableKind::Objects,
+            offset: 0,
+            limit: PAGE_MAX,
+            sort: sort.clone(),
+            filter: String::new(),
+        });
+        let export = Request::Export {
+            table: TableKind::Classes,
+            sort: sort.clone(),
+            filter: String::new(),
+            format: ExportFormat::Csv,
+        };
+        let no_dump = Reply::from(err(NO_DUMP));
+        for req in [&page, &export, &Request::Pprof, &Request::Flame] {
+            assert_eq!(empty.answer(req), no_dump, "{req:?}");
+        }
+        let report = |key: &str| Request::Report { key: key.into() };
+        assert_eq!(empty.answer(&report(KEY)), no_dump);
+        let bad_key = empty.answer(&report("nope"));
+        assert!(bad_key.file.is_none() && bad_key != no_dump, "{bad_key:?}");
+
+        let (mut w, _) = opened(&bytes, "dir/basic.dump");
+        // The file an answer carries: the response's file name and the file's MIME type.
+        let file = |r: Reply| match (r.resp, r.file) {
+            (
+                Response::Export { file_name, .. }
+                | Response::Pprof { file_name, .. }
+                | Response::Report { file_name },
+                Some(f),
+            ) => Some((file_name, f.mime)),
+            (_, f) => {
+                assert!(f.is_none());
+                None
+            }
+        };
+        assert!(matches!(w.answer(&page).resp, Response::Page(_)));
+        assert_eq!(file(w.answer(&page)), None);
+        let named = |name: &str, mime| Some((name.to_string(), mime));
+        assert_eq!(
+            file(w.answer(&export)),
+            named("dir_basic-classes.csv", "text/csv")
+        );
+        assert_eq!(
+            file(w.answer(&Request::Pprof)),
+            named("dir_basic-retained.pb", "application/octet-stream")
+        );
+        assert_eq!(
+            file(w.answer(&report(KEY))),
+            named("dir_basic-report.html", "text/html")
+        );
+        assert_eq!(file(w.answer(&report("nope"))), None);
+        // A load is not a query.
+        let r = w.answer(&Request::Load { name: "x".into() });
+        assert!(matches!(r.resp, Response::Error { .. }));
+    }
+
+    #[test]
+    fn names_and_failures() {
+        assert_eq!(url_file_name("sample.dump"), "sample.dump");
+        assert_eq!(url_file_name("https://h/a/b/heap.dump"), "heap.dump");
+        assert_eq!(url_file_name("dir/"), "");
+        assert_eq!(
+            no_file(),
+            Response::LoadFailed {
+                message: "no file came with the request".into()
+            }
+        );
+    }
+}
