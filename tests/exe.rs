@@ -28,7 +28,10 @@ fn named(dump: &str, exe: &Executable) -> dumpscope::analysis::Analysis {
     let (a, file) = analyse(dump);
     let mut heap = a.heap;
     heap.attach_executable(exe).unwrap();
-    dumpscope::analysis::typing::type_heap(&mut heap, exe, &file);
+    dumpscope::analysis::typing::type_heap(&mut heap, exe, &mut |off, len| {
+        let start = off as usize;
+        file.get(start..start + len).map(<[u8]>::to_vec)
+    });
     dumpscope::analysis::Analysis::new(heap)
 }
 

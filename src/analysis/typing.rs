@@ -38,8 +38,13 @@ pub struct TypingStats {
 }
 
 /// Types what it can; records each newly typed object in `heap.exe` (which must be set by
-/// `Heap::attach_executable`). `file` is the dump's bytes (object contents).
-pub fn type_heap(heap: &mut Heap, exe: &Executable, file: &[u8]) -> TypingStats {
+/// `Heap::attach_executable`). `read(offset, len)` gives the dump's bytes (object
+/// contents): a slice of the file, or reads from it.
+pub fn type_heap(
+    heap: &mut Heap,
+    exe: &Executable,
+    read: &mut dyn FnMut(u64, usize) -> Option<Vec<u8>>,
+) -> TypingStats {
     let Some(bias) = heap.exe.as_ref().map(|n| n.bias) else {
         return TypingStats::default();
     };
@@ -88,11 +93,11 @@ pub fn type_heap(heap: &mut Heap, exe: &Executable, file: &[u8]) -> TypingStats 
         if t.size == 0 || t.ptr_bytes == 0 {
             continue;
         }
-        let off = heap.objects.file_offset.get(i) as usize;
         let size = heap.objects.size.get(i);
-        let Some(contents) = file.get(off..off.saturating_add(size as usize)) else {
+        let Some(contents) = read(heap.objects.file_offset.get(i), size as usize) else {
             continue;
         };
+        let contents = &contents[..];
         let base = heap.objects.value_addr(o) - heap.objects.addr[i];
         let count = size.saturating_sub(base) / t.size;
         for k in 0..count {

@@ -38,6 +38,9 @@ pub enum Request {
     Load { name: String },
     /// Fetch a same-origin URL (the sample dump) and analyse it.
     LoadUrl { url: String },
+    /// Name the open dump's globals and types from the executable that wrote it (the Blob
+    /// beside the message). Answered with a fresh `Loaded`, or `Error`.
+    AttachExe { name: String },
     /// A page of rows.
     Page(PageRequest),
     /// Everything the inspector shows about the object containing `addr`.

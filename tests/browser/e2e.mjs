@@ -492,6 +492,34 @@ check('compare: three dumps of one process, in time order, with class growth', a
   await shot(page, 'compare');
 });
 
+check('executable: names globals and types like the CLI; another program\'s is refused', async () => {
+  const dump = path.join(FIXTURES, 'prodlike-go1.27.dump');
+  const exe = path.join(FIXTURES, 'prodlike-go1.27.exe');
+  const named = cli('--exe', exe, 'summary', '--json', dump);
+  const classes = cli('--exe', exe, 'classes', '--json', '--limit', '100000', dump);
+  const entry = classes.find((c) => c.class === 'main.entry');
+  assert(entry && entry.source === 'exe_type', 'the CLI types main.entry');
+  await openFile(page, origin, dump);
+  assert(!(await page.$(T('exe-summary'))), 'no executable before one is given');
+  await page.setInputFiles(T('open-exe'), exe);
+  await page.waitForSelector(T('exe-summary'), { timeout: 30000 });
+  assertEq(await page.innerText(T('exe-summary')), `Names from the executable — ${named.executable}`, 'executable summary');
+  await nav(page, 'classes');
+  await page.fill(T('filter-input'), '=main.entry');
+  await page.press(T('filter-input'), 'Enter');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="class-row"] .cls a')].some((a) => a.textContent === 'main.entry'));
+  const row = await page.$$eval(T('class-row'), (rows) =>
+    rows.map((r) => [r.querySelector('.cls a').textContent, r.querySelector('.num').textContent]).find((x) => x[0] === 'main.entry'));
+  assertEq(row[1], entry.count.toLocaleString('en-US'), 'main.entry objects');
+  await shot(page, 'classes-named');
+  // The Go 1.19 build of the same program did not write this dump.
+  await page.setInputFiles(T('open-exe'), path.join(FIXTURES, 'prodlike-go1.19.exe'));
+  await page.waitForSelector(T('exe-status'));
+  const status = await page.innerText(T('exe-status'));
+  assert(status.includes('did not write the dump'), `status: ${status}`);
+  assertEq(await page.innerText(T('exe-summary')), `Names from the executable — ${named.executable}`, 'names kept');
+});
+
 check('sample: loads, and a reload keeps the view and the selected object', async () => {
   await page.goto(origin + '/');
   await page.click(T('sample-button'));

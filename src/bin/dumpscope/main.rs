@@ -67,7 +67,10 @@ pub(crate) fn load(path: &Path) -> Result<Analysis, String> {
             .map_err(|e| format!("{}: {e}", path.display()))?;
         // Typing follows pointers through object contents, which the load did not keep.
         let file = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        dumpscope::analysis::typing::type_heap(&mut heap, exe, &file);
+        dumpscope::analysis::typing::type_heap(&mut heap, exe, &mut |off, len| {
+            let start = usize::try_from(off).ok()?;
+            file.get(start..start.checked_add(len)?).map(<[u8]>::to_vec)
+        });
     }
     if let Some(e) = &heap.decode_error {
         eprintln!(

@@ -89,7 +89,8 @@ pub fn ClassesView(props: &FilteredProps) -> Html {
                 <FilterBox value={props.filter.clone()} placeholder="filter class names" />
             </div>
             <p class="muted">{ "Objects grouped by their best name: the malloc header's type (Go 1.22+), an interface's \
-                type, the allocation site (sampled objects), or else their size and shape." }</p>
+                type, the executable's types (Add the executable…), the allocation site (sampled objects), or else \
+                their size and shape." }</p>
             <p class="muted" data-testid="share-note">{ crate::report::SHARE_NOTE }</p>
             <VirtualTable table={TableKind::Classes} filter={props.filter.clone()} row_testid="class-row" />
         </div>

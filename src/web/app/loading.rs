@@ -106,6 +106,35 @@ pub fn OpenButton(props: &OpenProps) -> Html {
 }
 
 #[derive(Properties, PartialEq)]
+pub struct ExeProps {
+    pub on_file: Callback<File>,
+    /// An executable already names the dump.
+    pub named: bool,
+}
+
+/// Picks the Go executable that wrote the open dump: it names globals and types. Read by
+/// the worker like the dump: nothing leaves the browser.
+#[function_component]
+pub fn ExeButton(props: &ExeProps) -> Html {
+    let onchange = {
+        let on_file = props.on_file.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            if let Some(f) = first_file(input.files()) {
+                on_file.emit(f);
+            }
+            input.set_value("");
+        })
+    };
+    html! {
+        <label class="button" title="The Go binary that wrote this dump: names its globals and types (stripped binaries too). It is read here, never uploaded.">
+            { if props.named { "Another executable…" } else { "Add the executable…" } }
+            <input type="file" data-testid="open-exe" {onchange} />
+        </label>
+    }
+}
+
+#[derive(Properties, PartialEq)]
 pub struct ProgressProps {
     pub name: String,
     pub progress: Option<Progress>,

@@ -51,6 +51,9 @@ enum LoadState {
 pub enum Msg {
     HashChanged,
     Open(File),
+    /// The executable that wrote the open dump, to name its globals and types.
+    AttachExe(File),
+    ExeReply(Reply),
     OpenSample,
     Reply(Reply),
     Cancel,
@@ -66,6 +69,8 @@ pub struct App {
     crash: Option<String>,
     /// The open dump is the sample (kept in the hash so a reload reopens it).
     sample_open: bool,
+    /// The executable being read, or why the last one was refused.
+    exe_status: Option<String>,
     _hashchange: Closure<dyn FnMut()>,
 }
 
@@ -153,15 +158,25 @@ impl App {
                                 fmt::bytes(loaded.wasm_memory_bytes)) }
                         </span>
                         <span class="spacer-x"></span>
+                        <loading::ExeButton on_file={ctx.link().callback(Msg::AttachExe)}
+                            named={s.executable.is_some()} />
                         <loading::OpenButton on_file={ctx.link().callback(Msg::Open)} />
                     </header>
-                    if let Some(e) = &s.decode_error {
-                        <div class="warning" data-testid="decode-warning">
-                            <strong>{ "This dump is incomplete. " }</strong>
-                            { "What was read before the problem is analysed: " }
-                            <span class="mono">{ e }</span>
-                        </div>
-                    }
+                    <div class="banners">
+                        if let Some(e) = &s.decode_error {
+                            <div class="warning" data-testid="decode-warning">
+                                <strong>{ "This dump is incomplete. " }</strong>
+                                { "What was read before the problem is analysed: " }
+                                <span class="mono">{ e }</span>
+                            </div>
+                        }
+                        if let Some(x) = &s.executable {
+                            <div class="note" data-testid="exe-summary">{ format!("Names from the executable — {x}") }</div>
+                        }
+                        if let Some(m) = &self.exe_status {
+                            <div class="warning" data-testid="exe-status">{ m }</div>
+                        }
+                    </div>
                     <nav class="side">{ for nav }</nav>
                     <main class="content" data-testid={format!("view-{}", r.view.slug())}>
                         { self.view_body() }
@@ -211,6 +226,7 @@ impl Component for App {
             generation: 0,
             crash: None,
             sample_open: false,
+            exe_status: None,
             _hashchange: hashchange,
         };
         if route.sample {
@@ -243,6 +259,32 @@ impl Component for App {
                 self.set_sample(false);
                 let name = file.name();
                 self.load(ctx, Request::Load { name: name.clone() }, Some(&file), name);
+                true
+            }
+            Msg::AttachExe(file) => {
+                let name = file.name();
+                self.exe_status = Some(format!("reading {name}…"));
+                let blob = file.unchecked_ref::<web_sys::Blob>();
+                self.bridge.request(
+                    Request::AttachExe { name },
+                    Some(blob),
+                    ctx.link().callback(Msg::ExeReply),
+                );
+                true
+            }
+            Msg::ExeReply(reply) => {
+                match reply.resp {
+                    Response::Loaded(l) => {
+                        // Every view fetches its rows again under the new names.
+                        self.generation += 1;
+                        self.state = LoadState::Ready(Rc::new(*l));
+                        self.exe_status = None;
+                    }
+                    Response::Error { message } | Response::LoadFailed { message } => {
+                        self.exe_status = Some(message);
+                    }
+                    _ => return false,
+                }
                 true
             }
             Msg::OpenSample => {

@@ -111,6 +111,14 @@ fn handle(env: RequestEnvelope, blob: Option<Blob>) {
             Some(b) => load(id, name, b, true),
             None => post(id, session::no_file(), None),
         },
+        Request::AttachExe { name } => {
+            let bytes = match blob {
+                Some(b) => BlobSource::new(b).and_then(|s| s.read(0, s.size() as usize)),
+                None => Err("no file came with the request".into()),
+            };
+            let resp = STATE.with(|s| s.borrow_mut().attach_exe(&name, bytes, &memory_bytes));
+            post(id, resp, None);
+        }
         Request::LoadUrl { url } => {
             wasm_bindgen_futures::spawn_local(async move {
                 match fetch_blob(&url).await {

@@ -15,11 +15,13 @@
 //! - `detail`: an object's detail, its contents and its retainer paths;
 //! - `compare`: other dumps of the same process and the diff;
 //! - `flame`: the flame graph of retained memory;
+//! - `exe`: the executable that wrote the dump: names, typing, indexes rebuilt;
 //! - `exports`: the files the worker sends back (tables as CSV or JSON, the pprof profile,
 //!   the HTML report), with their names and MIME types.
 
 mod compare;
 mod detail;
+mod exe;
 mod exports;
 mod flame;
 mod load;
@@ -116,6 +118,7 @@ impl Session {
             Request::Diff => self.diff(),
             Request::Load { .. }
             | Request::LoadUrl { .. }
+            | Request::AttachExe { .. }
             | Request::LoadCompare { .. }
             | Request::Export { .. }
             | Request::Report { .. }

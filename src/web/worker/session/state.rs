@@ -14,6 +14,8 @@ use crate::web::protocol::*;
 pub struct WorkerState<S> {
     session: Option<Session>,
     source: Option<S>,
+    /// What the last load answered, for the answer after an executable names the dump.
+    loaded: Option<Loaded>,
 }
 
 impl<S> Default for WorkerState<S> {
@@ -21,6 +23,7 @@ impl<S> Default for WorkerState<S> {
         WorkerState {
             session: None,
             source: None,
+            loaded: None,
         }
     }
 }
@@ -110,14 +113,46 @@ impl<S: ByteSource> WorkerState<S> {
         let summary = session.summary();
         self.session = Some(session);
         self.source = Some(source);
-        Response::Loaded(Box::new(Loaded {
+        let loaded = Loaded {
             file_name: name,
             file_size,
             decode_ms,
             analysis_ms,
             wasm_memory_bytes: memory_in_use(),
             summary,
-        }))
+        };
+        self.loaded = Some(loaded.clone());
+        Response::Loaded(Box::new(loaded))
+    }
+
+    /// Names the open dump from the executable in `bytes` (`name` is its file name):
+    /// answers a fresh `Loaded` (the views fetch their rows again), or `Error` with the
+    /// dump left as it was.
+    pub fn attach_exe(
+        &mut self,
+        name: &str,
+        bytes: Result<Vec<u8>, String>,
+        memory_in_use: &dyn Fn() -> u64,
+    ) -> Response {
+        let (Some(session), Some(source), Some(loaded)) = (
+            self.session.as_mut(),
+            self.source.as_ref(),
+            self.loaded.as_mut(),
+        ) else {
+            return err("open a dump before its executable");
+        };
+        let exe = match bytes
+            .and_then(|b| crate::exe::Executable::parse(&b).map_err(|e| e.to_string()))
+        {
+            Ok(exe) => exe,
+            Err(e) => return err(format!("{name}: {e}")),
+        };
+        if let Err(e) = session.attach_exe(name, &exe, source) {
+            return err(e);
+        }
+        loaded.summary = session.summary();
+        loaded.wasm_memory_bytes = memory_in_use();
+        Response::Loaded(Box::new(loaded.clone()))
     }
 
     /// Analyses another dump of the same process and keeps it (not its file) for the diff.

@@ -1,0 +1,102 @@
+//! The executable that wrote the open dump: its names attached to the heap, the heap typed
+//! from its type descriptors, and every index that names objects rebuilt.
+
+use super::{ByteSource, Session};
+use crate::analysis::typing;
+use crate::exe::Executable;
+use crate::web::worker::class_table::ClassTable;
+
+/// Reads object contents for the typing pass in 1 MiB chunks, keeping the last few: objects
+/// reached one after another tend to lie near each other in the file.
+struct Chunks<'a> {
+    src: &'a dyn ByteSource,
+    cache: Vec<(u64, Vec<u8>)>,
+}
+
+const CHUNK: u64 = 1 << 20;
+const KEEP: usize = 8;
+
+impl Chunks<'_> {
+    fn read(&mut self, offset: u64, len: usize) -> Option<Vec<u8>> {
+        let start = offset - offset % CHUNK;
+        let end = offset.checked_add(len as u64)?;
+        if end > start + CHUNK {
+            // Spans chunks: read it alone.
+            return self.src.read(offset, len).ok().filter(|b| b.len() == len);
+        }
+        let i = match self.cache.iter().position(|c| c.0 == start) {
+            Some(i) => i,
+            None => {
+                let bytes = self.src.read(start, CHUNK as usize).ok()?;
+                if self.cache.len() == KEEP {
+                    self.cache.remove(0);
+                }
+                self.cache.push((start, bytes));
+                self.cache.len() - 1
+            }
+        };
+        let chunk = &self.cache[i].1;
+        let at = (offset - start) as usize;
+        chunk.get(at..at + len).map(<[u8]>::to_vec)
+    }
+}
+
+impl Session {
+    /// Names the dump from `exe` (refused when it did not write this dump) and types what
+    /// its descriptors reach; the class table, findings, flame graph and row orders are
+    /// built again from the new names.
+    pub fn attach_exe(
+        &mut self,
+        name: &str,
+        exe: &Executable,
+        src: &dyn ByteSource,
+    ) -> Result<(), String> {
+        self.a
+            .heap
+            .attach_executable(exe)
+            .map_err(|e| format!("{name}: {e}"))?;
+        let mut chunks = Chunks {
+            src,
+            cache: Vec::new(),
+        };
+        typing::type_heap(&mut self.a.heap, exe, &mut |off, len| chunks.read(off, len));
+        self.classes = ClassTable::compute(&self.a);
+        self.leaks = None;
+        self.flame = None;
+        self.orders.clear();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::*;
+    use crate::exe::Executable;
+
+    fn fixture_file(name: &str) -> Vec<u8> {
+        fixture(name)
+    }
+
+    #[test]
+    fn the_executable_names_the_class_table() {
+        let dump = fixture_file("prodlike-go1.27.dump");
+        let mut s = open(&dump);
+        assert!(!s.classes.rows.iter().any(|r| r.class == "main.entry"));
+        let exe = Executable::parse(&fixture_file("prodlike-go1.27.exe")).unwrap();
+        s.attach_exe("prodlike-go1.27.exe", &exe, &SliceSource(&dump))
+            .unwrap();
+        let entry = s.classes.rows.iter().find(|r| r.class == "main.entry");
+        assert_eq!(entry.map(|r| r.count), Some(300));
+        assert!(s.summary().executable.is_some());
+        // Another program's executable is refused and changes nothing.
+        let other = fixture_file("prodlike-go1.19.exe");
+        let e = s
+            .attach_exe(
+                "x",
+                &Executable::parse(&other).unwrap(),
+                &SliceSource(&dump),
+            )
+            .unwrap_err();
+        assert!(e.starts_with("x: "), "{e}");
+    }
+}
