@@ -301,23 +301,19 @@ pub fn leaks(f: &Findings) -> String {
             x.objects,
             x.goroutines
         );
-        for s in &x.evidence.classes {
-            let _ = writeln!(
-                o,
-                "   holds {} × {} ({} B)",
-                s.objects,
-                esc(&s.name),
-                s.bytes
-            );
-        }
-        for s in &x.evidence.alloc_sites {
-            let _ = writeln!(
-                o,
-                "   allocated at {} × {} ({} B)",
-                s.objects,
-                esc(&s.name),
-                s.bytes
-            );
+        for (what, list) in [
+            ("holds", &x.evidence.classes),
+            ("allocated at", &x.evidence.alloc_sites),
+        ] {
+            for s in list {
+                let _ = writeln!(
+                    o,
+                    "   {what} {} × {} ({} B)",
+                    s.objects,
+                    esc(&s.name),
+                    s.bytes
+                );
+            }
         }
         for f in &x.evidence.stack {
             let _ = writeln!(o, "   stack: {}", esc(f));

@@ -80,13 +80,18 @@ pub fn Landing(props: &LandingProps) -> Html {
 }
 
 #[derive(Properties, PartialEq)]
-pub struct OpenProps {
+pub struct FileButtonProps {
+    pub label: AttrValue,
+    pub testid: AttrValue,
+    #[prop_or_default]
+    pub title: Option<AttrValue>,
     pub on_file: Callback<File>,
 }
 
-/// "Open another dump" in the header.
+/// A header button that picks one file: "Open another dump…", "Add the executable…" (the
+/// Go binary that wrote the dump, read by the worker like the dump, never uploaded).
 #[function_component]
-pub fn OpenButton(props: &OpenProps) -> Html {
+pub fn FileButton(props: &FileButtonProps) -> Html {
     let onchange = {
         let on_file = props.on_file.clone();
         Callback::from(move |e: Event| {
@@ -98,38 +103,9 @@ pub fn OpenButton(props: &OpenProps) -> Html {
         })
     };
     html! {
-        <label class="button">
-            { "Open another dump…" }
-            <input type="file" data-testid="open-another" {onchange} />
-        </label>
-    }
-}
-
-#[derive(Properties, PartialEq)]
-pub struct ExeProps {
-    pub on_file: Callback<File>,
-    /// An executable already names the dump.
-    pub named: bool,
-}
-
-/// Picks the Go executable that wrote the open dump: it names globals and types. Read by
-/// the worker like the dump: nothing leaves the browser.
-#[function_component]
-pub fn ExeButton(props: &ExeProps) -> Html {
-    let onchange = {
-        let on_file = props.on_file.clone();
-        Callback::from(move |e: Event| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            if let Some(f) = first_file(input.files()) {
-                on_file.emit(f);
-            }
-            input.set_value("");
-        })
-    };
-    html! {
-        <label class="button" title="The Go binary that wrote this dump: names its globals and types (stripped binaries too). It is read here, never uploaded.">
-            { if props.named { "Another executable…" } else { "Add the executable…" } }
-            <input type="file" data-testid="open-exe" {onchange} />
+        <label class="button" title={props.title.clone()}>
+            { props.label.clone() }
+            <input type="file" data-testid={props.testid.clone()} {onchange} />
         </label>
     }
 }

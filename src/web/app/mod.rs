@@ -158,9 +158,11 @@ impl App {
                                 fmt::bytes(loaded.wasm_memory_bytes)) }
                         </span>
                         <span class="spacer-x"></span>
-                        <loading::ExeButton on_file={ctx.link().callback(Msg::AttachExe)}
-                            named={s.executable.is_some()} />
-                        <loading::OpenButton on_file={ctx.link().callback(Msg::Open)} />
+                        <loading::FileButton testid="open-exe" on_file={ctx.link().callback(Msg::AttachExe)}
+                            label={if s.executable.is_some() { "Another executable…" } else { "Add the executable…" }}
+                            title="The Go binary that wrote this dump: names its globals and types (stripped binaries too). It is read here, never uploaded." />
+                        <loading::FileButton testid="open-another" label="Open another dump…"
+                            on_file={ctx.link().callback(Msg::Open)} />
                     </header>
                     <div class="banners">
                         if let Some(e) = &s.decode_error {
