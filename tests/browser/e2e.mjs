@@ -520,6 +520,27 @@ check('executable: names globals and types like the CLI; another program\'s is r
   assertEq(await page.innerText(T('exe-summary')), `Names from the executable — ${named.executable}`, 'names kept');
 });
 
+check('verdicts: unreachable objects, span tails and a diff of two programs say what the CLI says', async () => {
+  const dump = path.join(FIXTURES, 'prodlike-go1.27.dump');
+  const s = cli('summary', '--json', dump);
+  assert(s.unreachable_advice && s.unreachable_advice.includes('Garbage allocated since the last of'), 'the CLI verdict');
+  await openFile(page, origin, dump);
+  assertEq(await page.innerText(T('unreachable-advice')), s.unreachable_advice, 'overview verdict');
+  const tails = await page.$$eval('table.kv tr', (rows) =>
+    rows.map((r) => [r.querySelector('th')?.textContent, r.querySelector('td')?.textContent]).find((x) => x[0] === 'span-tail layout'));
+  assert(tails, 'a span-tail layout row');
+  assert(tails[1].endsWith(s.span_tails.basis), `span-tail evidence: ${tails[1]}`);
+  await nav(page, 'lost');
+  assertEq(await page.innerText(T('lost-advice')), s.unreachable_advice, 'lost view verdict');
+  // Another program's dump added to compare: the diff warns, as `dumpscope diff` does.
+  await nav(page, 'compare');
+  await page.waitForSelector(T('compare-input'), { state: 'attached' });
+  await page.setInputFiles(T('compare-input'), basic27);
+  await page.waitForSelector(T('diff-warning'), { timeout: 30000 });
+  const w = await page.innerText(T('diff-warning'));
+  assert(w.includes('come from different programs'), `diff warning: ${w}`);
+});
+
 check('sample: loads, and a reload keeps the view and the selected object', async () => {
   await page.goto(origin + '/');
   await page.click(T('sample-button'));
