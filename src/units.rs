@@ -1,5 +1,5 @@
-//! Sizes for people: the one byte formatter of the CLI, the reports, the web app and the
-//! findings' titles.
+//! Numbers for people: the one byte and count formatters of the CLI, the reports, the web
+//! app and the findings' titles.
 
 /// `1536` → "1.50 KiB": binary units, three significant digits.
 pub fn human_bytes(n: u64) -> String {
@@ -16,5 +16,29 @@ pub fn human_bytes(n: u64) -> String {
         format!("{v:.2} {}", UNITS[u])
     } else {
         format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+/// `1234567` → "1,234,567".
+pub fn count(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_and_bytes() {
+        assert_eq!(super::count(0), "0");
+        assert_eq!(super::count(1234567), "1,234,567");
+        assert_eq!(super::count(100), "100");
+        assert_eq!(super::human_bytes(1536), "1.50 KiB");
     }
 }

@@ -27,17 +27,7 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-fn count(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+use crate::units::count;
 
 fn signed_bytes(d: i128) -> String {
     let sign = if d < 0 { "−" } else { "+" };
@@ -513,86 +503,57 @@ fn offset_label(t: &Timeline, i: usize) -> String {
 /// A line chart of in-use bytes: the whole heap and the flagged classes (or, with none
 /// flagged, the classes that grew the most).
 pub fn timeline_svg(t: &Timeline) -> String {
-    let mut lines: Vec<(String, Vec<u64>)> = vec![(
-        "heap in use (all objects)".to_string(),
+    let chart = super::chart::LineChart::new(
+        (760.0, 240.0),
+        (70.0, 20.0, 14.0, 40.0),
         t.dumps.iter().map(|d| d.bytes).collect(),
-    )];
-    let picked: Vec<&Series> = if t.flagged_classes().next().is_some() {
-        t.flagged_classes().take(5).collect()
-    } else {
         t.classes
             .iter()
-            .filter(|c| c.bytes.last() > c.bytes.first())
-            .take(3)
-            .collect()
-    };
-    lines.extend(picked.iter().map(|c| (c.name.clone(), c.bytes.clone())));
-    let (w, h) = (760.0f64, 240.0f64);
-    let (left, right, top, bottom) = (70.0, 20.0, 14.0, 40.0);
-    let n = t.dumps.len().max(1);
-    let max = lines
-        .iter()
-        .flat_map(|l| l.1.iter().copied())
-        .max()
-        .unwrap_or(1)
-        .max(1) as f64;
-    let x = |i: usize| {
-        if n == 1 {
-            left + (w - left - right) / 2.0
-        } else {
-            left + (w - left - right) * i as f64 / (n - 1) as f64
-        }
-    };
-    let y = |v: u64| top + (h - top - bottom) * (1.0 - v as f64 / max);
+            .map(|c| (c.name.as_str(), c.bytes.as_slice(), c.grows)),
+    );
+    let lines = &chart.lines;
+    let (w, h) = (chart.w, chart.h);
     let mut o = String::new();
     let _ = write!(
         o,
         "<svg data-testid=\"timeline-chart\" viewBox=\"0 0 {w} {h}\" width=\"100%\" role=\"img\" aria-label=\"in-use bytes per dump\">\
          <title>In-use bytes per dump</title>"
     );
-    for k in 0..=4 {
-        let v = (max * k as f64 / 4.0) as u64;
-        let yy = y(v);
+    let (x1, x2, label_x) = chart.grid_x();
+    for (v, yy) in chart.grid() {
         let _ = write!(
             o,
-            "<line class=\"axis\" x1=\"{left}\" x2=\"{}\" y1=\"{yy:.1}\" y2=\"{yy:.1}\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-            w - right,
-            left - 6.0,
+            "<line class=\"axis\" x1=\"{x1}\" x2=\"{x2}\" y1=\"{yy:.1}\" y2=\"{yy:.1}\"/><text x=\"{label_x}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
             yy + 4.0,
             escape(&bytes(v))
         );
     }
     for i in 0..t.dumps.len() {
-        // The end labels are anchored inside the chart.
-        let anchor = match i {
-            0 if n > 1 => "start",
-            i if i + 1 == n && n > 1 => "end",
-            _ => "middle",
-        };
         let _ = write!(
             o,
-            "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"{anchor}\">#{} {}</text>",
-            x(i),
-            h - bottom + 18.0,
+            "<text x=\"{:.1}\" y=\"{}\" text-anchor=\"{}\">#{} {}</text>",
+            chart.x(i),
+            chart.label_y(18.0),
+            chart.anchor(i),
             i + 1,
             escape(&offset_label(t, i))
         );
     }
     for (k, (name, v)) in lines.iter().enumerate() {
-        let pts: Vec<String> = v
-            .iter()
-            .enumerate()
-            .map(|(i, &b)| format!("{:.1},{:.1}", x(i), y(b)))
-            .collect();
         let _ = write!(
             o,
             "<g class=\"s{}\"><title>{}</title><polyline points=\"{}\"/>",
             k % 6,
             escape(name),
-            pts.join(" ")
+            chart.points(v)
         );
         for (i, &b) in v.iter().enumerate() {
-            let _ = write!(o, "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\"/>", x(i), y(b));
+            let _ = write!(
+                o,
+                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\"/>",
+                chart.x(i),
+                chart.y(b)
+            );
         }
         o.push_str("</g>");
     }

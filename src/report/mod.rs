@@ -7,6 +7,7 @@
 //!   self-contained page), redacted by [`redact`] unless asked not to.
 //! - [`timeline`]: in-use bytes per dump over time, by class and allocation site.
 
+pub mod chart;
 pub mod html;
 pub mod pprof;
 pub mod redact;

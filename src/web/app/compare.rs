@@ -255,65 +255,40 @@ fn TimelineChart(p: &ChartProps) -> Html {
         .iter()
         .filter(|g| growing_since(&g.bytes).is_some())
         .collect();
-    let mut lines: Vec<(String, Vec<u64>)> = vec![(
-        "heap in use (all objects)".into(),
+    let chart = crate::report::chart::LineChart::new(
+        (760.0, 200.0),
+        (70.0, 16.0, 10.0, 26.0),
         d.dumps.iter().map(|x| x.bytes).collect(),
-    )];
-    let shown: Vec<&GrowthEntry> = if flagged.is_empty() {
-        d.classes
-            .iter()
-            .filter(|g| g.bytes.last() > g.bytes.first())
-            .take(3)
-            .collect()
-    } else {
-        flagged.iter().copied().take(5).collect()
-    };
-    lines.extend(shown.iter().map(|g| (g.class.clone(), g.bytes.clone())));
-    let (w, h, left, right, top, bottom) = (760.0, 200.0, 70.0, 16.0, 10.0, 26.0);
-    let max = lines
-        .iter()
-        .flat_map(|l| l.1.iter().copied())
-        .max()
-        .unwrap_or(1)
-        .max(1) as f64;
-    let x = move |i: usize| {
-        if n <= 1 {
-            left + (w - left - right) / 2.0
-        } else {
-            left + (w - left - right) * i as f64 / (n - 1) as f64
-        }
-    };
-    let y = move |v: u64| top + (h - top - bottom) * (1.0 - v as f64 / max);
-    let grid = (0..=4).map(|k| {
-        let v = (max * k as f64 / 4.0) as u64;
+        d.classes.iter().map(|g| {
+            (
+                g.class.as_str(),
+                g.bytes.as_slice(),
+                growing_since(&g.bytes).is_some(),
+            )
+        }),
+    );
+    let (w, h) = (chart.w, chart.h);
+    let lines = &chart.lines;
+    let (x1, x2, label_x) = chart.grid_x();
+    let grid = chart.grid().map(|(v, yy)| {
         html! {
             <g>
-                <line class="grid" x1={left.to_string()} x2={(w - right).to_string()}
-                    y1={format!("{:.1}", y(v))} y2={format!("{:.1}", y(v))} />
-                <text x={(left - 6.0).to_string()} y={format!("{:.1}", y(v) + 4.0)} text-anchor="end">{ fmt::bytes(v) }</text>
+                <line class="grid" x1={x1.to_string()} x2={x2.to_string()}
+                    y1={format!("{yy:.1}")} y2={format!("{yy:.1}")} />
+                <text x={label_x.to_string()} y={format!("{:.1}", yy + 4.0)} text-anchor="end">{ fmt::bytes(v) }</text>
             </g>
         }
     });
     let labels = (0..n).map(|i| {
-        let anchor = match i {
-            0 if n > 1 => "start",
-            i if i + 1 == n && n > 1 => "end",
-            _ => "middle",
-        };
-        html! { <text x={format!("{:.1}", x(i))} y={(h - 8.0).to_string()} text-anchor={anchor}>{ format!("#{}", i + 1) }</text> }
+        html! { <text x={format!("{:.1}", chart.x(i))} y={(h - 8.0).to_string()} text-anchor={chart.anchor(i)}>{ format!("#{}", i + 1) }</text> }
     });
     let series = lines.iter().enumerate().map(|(k, (name, v))| {
-        let points: Vec<String> = v
-            .iter()
-            .enumerate()
-            .map(|(i, &b)| format!("{:.1},{:.1}", x(i), y(b)))
-            .collect();
         html! {
             <g class={format!("line c{k}")} data-testid="timeline-line">
                 <title>{ name }</title>
-                <polyline points={points.join(" ")} />
+                <polyline points={chart.points(v)} />
                 { for v.iter().enumerate().map(|(i, &b)| html! {
-                    <circle cx={format!("{:.1}", x(i))} cy={format!("{:.1}", y(b))} r="3">
+                    <circle cx={format!("{:.1}", chart.x(i))} cy={format!("{:.1}", chart.y(b))} r="3">
                         <title>{ format!("{name}: {} in dump #{}", fmt::bytes(b), i + 1) }</title>
                     </circle>
                 }) }

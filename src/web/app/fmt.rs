@@ -2,18 +2,7 @@
 
 pub use crate::report::human_bytes as bytes;
 
-/// `1,234,567`.
-pub fn count(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::with_capacity(s.len() + s.len() / 3);
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::units::count;
 
 pub fn signed(n: i64) -> String {
     if n >= 0 {
