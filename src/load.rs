@@ -143,3 +143,73 @@ pub fn estimate_peak_bytes(objects: u64, pointers: u64) -> u64 {
 pub const PEAK_BYTES_PER_OBJECT: u64 = 80;
 /// See [`estimate_peak_bytes`].
 pub const PEAK_BYTES_PER_POINTER: u64 = 10;
+
+/// Reads object contents again, in 1 MiB chunks with the last few kept: what the typing
+/// pass needs from a dump that was not kept in memory. Objects reached one after another
+/// tend to lie near each other in the file. `read(offset, len)` reads the file itself.
+pub struct Chunks<F> {
+    read: F,
+    cache: Vec<(u64, Vec<u8>)>,
+}
+
+impl<F: FnMut(u64, usize) -> Option<Vec<u8>>> Chunks<F> {
+    const CHUNK: u64 = 1 << 20;
+    const KEEP: usize = 8;
+
+    pub fn new(read: F) -> Chunks<F> {
+        Chunks {
+            read,
+            cache: Vec::new(),
+        }
+    }
+
+    /// `len` bytes at `offset`, or `None` past the end.
+    pub fn get(&mut self, offset: u64, len: usize) -> Option<Vec<u8>> {
+        let start = offset - offset % Self::CHUNK;
+        let end = offset.checked_add(len as u64)?;
+        if end > start + Self::CHUNK {
+            // Spans chunks: read it alone.
+            return (self.read)(offset, len).filter(|b| b.len() == len);
+        }
+        let i = match self.cache.iter().position(|c| c.0 == start) {
+            Some(i) => i,
+            None => {
+                let bytes = (self.read)(start, Self::CHUNK as usize)?;
+                if self.cache.len() == Self::KEEP {
+                    self.cache.remove(0);
+                }
+                self.cache.push((start, bytes));
+                self.cache.len() - 1
+            }
+        };
+        let at = (offset - start) as usize;
+        self.cache[i].1.get(at..at + len).map(<[u8]>::to_vec)
+    }
+}
+
+#[cfg(test)]
+mod chunk_tests {
+    #[test]
+    fn chunks_read_within_and_across_chunk_boundaries() {
+        let data: Vec<u8> = (0..3 << 20).map(|i: u32| (i % 251) as u8).collect();
+        let mut reads = 0;
+        let mut c = super::Chunks::new(|off: u64, len: usize| {
+            reads += 1;
+            let s = off as usize;
+            Some(data[s..(s + len).min(data.len())].to_vec())
+        });
+        assert_eq!(c.get(10, 4), Some(data[10..14].to_vec()));
+        assert_eq!(c.get(1000, 8), Some(data[1000..1008].to_vec()));
+        let edge = (1 << 20) - 2;
+        assert_eq!(
+            c.get(edge, 4),
+            Some(data[edge as usize..edge as usize + 4].to_vec())
+        );
+        assert_eq!(c.get((3 << 20) - 2, 4), None, "past the end");
+        drop(c);
+        assert_eq!(
+            reads, 3,
+            "one chunk read, one straddling read, one past the end"
+        );
+    }
+}

@@ -65,11 +65,12 @@ pub(crate) fn load(path: &Path) -> Result<Analysis, String> {
     if let Some(exe) = EXE.get() {
         heap.attach_executable(exe)
             .map_err(|e| format!("{}: {e}", path.display()))?;
-        // Typing follows pointers through object contents, which the load did not keep.
-        let file = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        // Typing follows pointers through object contents, which the load did not keep:
+        // they are read again from the file, a chunk at a time.
+        let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let mut chunks = dumpscope::load::Chunks::new(|off, len| read_at(&file, off, len));
         dumpscope::analysis::typing::type_heap(&mut heap, exe, &mut |off, len| {
-            let start = usize::try_from(off).ok()?;
-            file.get(start..start.checked_add(len)?).map(<[u8]>::to_vec)
+            chunks.get(off, len)
         });
     }
     if let Some(e) = &heap.decode_error {
@@ -79,6 +80,16 @@ pub(crate) fn load(path: &Path) -> Result<Analysis, String> {
         );
     }
     Ok(Analysis::new(heap))
+}
+
+/// Up to `len` bytes of `file` at `offset`.
+fn read_at(file: &File, offset: u64, len: usize) -> Option<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = file;
+    f.seek(SeekFrom::Start(offset)).ok()?;
+    let mut buf = Vec::with_capacity(len);
+    f.take(len as u64).read_to_end(&mut buf).ok()?;
+    Some(buf)
 }
 
 fn parse_addr(s: &str) -> Result<u64, String> {

@@ -6,41 +6,6 @@ use crate::analysis::typing;
 use crate::exe::Executable;
 use crate::web::worker::class_table::ClassTable;
 
-/// Reads object contents for the typing pass in 1 MiB chunks, keeping the last few: objects
-/// reached one after another tend to lie near each other in the file.
-struct Chunks<'a> {
-    src: &'a dyn ByteSource,
-    cache: Vec<(u64, Vec<u8>)>,
-}
-
-const CHUNK: u64 = 1 << 20;
-const KEEP: usize = 8;
-
-impl Chunks<'_> {
-    fn read(&mut self, offset: u64, len: usize) -> Option<Vec<u8>> {
-        let start = offset - offset % CHUNK;
-        let end = offset.checked_add(len as u64)?;
-        if end > start + CHUNK {
-            // Spans chunks: read it alone.
-            return self.src.read(offset, len).ok().filter(|b| b.len() == len);
-        }
-        let i = match self.cache.iter().position(|c| c.0 == start) {
-            Some(i) => i,
-            None => {
-                let bytes = self.src.read(start, CHUNK as usize).ok()?;
-                if self.cache.len() == KEEP {
-                    self.cache.remove(0);
-                }
-                self.cache.push((start, bytes));
-                self.cache.len() - 1
-            }
-        };
-        let chunk = &self.cache[i].1;
-        let at = (offset - start) as usize;
-        chunk.get(at..at + len).map(<[u8]>::to_vec)
-    }
-}
-
 impl Session {
     /// Names the dump from `exe` (refused when it did not write this dump) and types what
     /// its descriptors reach; the class table, findings, flame graph and row orders are
@@ -55,11 +20,8 @@ impl Session {
             .heap
             .attach_executable(exe)
             .map_err(|e| format!("{name}: {e}"))?;
-        let mut chunks = Chunks {
-            src,
-            cache: Vec::new(),
-        };
-        typing::type_heap(&mut self.a.heap, exe, &mut |off, len| chunks.read(off, len));
+        let mut chunks = crate::load::Chunks::new(|off, len| src.read(off, len).ok());
+        typing::type_heap(&mut self.a.heap, exe, &mut |off, len| chunks.get(off, len));
         self.classes = ClassTable::compute(&self.a);
         self.leaks = None;
         self.flame = None;
