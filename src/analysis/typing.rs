@@ -193,6 +193,7 @@ pub fn type_heap(
         }
     }
     names.types.sort_by_key(|x| x.0);
+    names.walked = stats.typed;
     stats
 }
 

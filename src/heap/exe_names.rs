@@ -20,6 +20,8 @@ pub struct ExeNames {
     pub globals: Vec<Global>,
     /// (object, type descriptor) for every object `analysis::typing` typed, by object.
     pub typed: Vec<(super::ObjectId, u64)>,
+    /// How many of `typed` the walk reached (the rest are its seeds).
+    pub walked: u64,
 }
 
 impl Heap {

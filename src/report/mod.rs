@@ -170,12 +170,13 @@ pub fn summary(a: &Analysis) -> Summary {
         decode_error: h.decode_error.as_ref().map(|e| e.to_string()),
         executable: h.exe.as_ref().map(|n| {
             format!(
-                "{}: {} globals; {} types named, {} type words not; {} objects typed by following typed words",
+                "{}: {} globals; {} types named, {} type words not; {} objects typed, {} of them by following typed words",
                 n.described,
                 n.globals.len(),
                 n.types.len(),
                 n.unnamed_types,
-                n.typed.len()
+                n.typed.len(),
+                n.walked
             )
         }),
         diagnostics: h.diagnostics.iter().map(|d| d.message.clone()).collect(),
