@@ -422,6 +422,9 @@ fn goroutines(o: &mut String, r: &Report) {
 
 fn growth(o: &mut String, g: &Growth) {
     let names: Vec<String> = g.dumps.iter().map(|&i| format!("#{}", i + 1)).collect();
+    for w in &g.warnings {
+        let _ = writeln!(o, "<div class=\"banner warn\">{}</div>", escape(w));
+    }
     let _ = write!(
         o,
         "<section id=\"growth\">\n<h2>Growth between dumps {}</h2>\n\

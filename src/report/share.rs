@@ -101,10 +101,11 @@ impl From<&leaks::Finding> for FindingEntry {
     }
 }
 
-/// `analysis::diff` of two or three of the dumps.
+/// `analysis::diff` of two or three of the dumps (in reports and the web app's compare).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Growth {
-    /// The dumps compared (indices into `Report::dumps`), in time order.
+    /// The dumps compared (indices into `Report::dumps`, or into the compare view's list),
+    /// in time order.
     pub dumps: Vec<usize>,
     /// Ranked by growth in bytes from the first to the last compared dump.
     pub classes: Vec<GrowthEntry>,
@@ -113,6 +114,34 @@ pub struct Growth {
     pub candidate_objects: u64,
     pub candidate_bytes: u64,
     pub candidates: Vec<CandidateEntry>,
+    /// Reasons to doubt the comparison (dumps of different programs).
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+impl Growth {
+    /// A diff's rows: the `rows` classes that grew the most and the leak candidates.
+    pub fn from_diff(dumps: Vec<usize>, d: diff::Diff, rows: usize) -> Growth {
+        Growth {
+            dumps,
+            total_classes: d.classes.len() as u64,
+            classes: d
+                .classes
+                .into_iter()
+                .take(rows)
+                .map(GrowthEntry::from)
+                .collect(),
+            candidate_objects: d.leak_candidates.objects,
+            candidate_bytes: d.leak_candidates.bytes,
+            candidates: d
+                .leak_candidates
+                .classes
+                .into_iter()
+                .map(CandidateEntry::from)
+                .collect(),
+            warnings: d.warnings,
+        }
+    }
 }
 
 /// A class's objects and bytes in each compared dump (reports and the web app's compare).
@@ -264,25 +293,11 @@ pub fn build(gather: Gather, inputs: &[Input<'_>], opts: &Options) -> Report {
 
     let growth = (inputs.len() >= 2).then(|| {
         let pairs: Vec<(&Analysis, &Classes)> = inputs.iter().map(|i| (i.a, i.classes)).collect();
-        let d = diff::diff(&pairs);
-        Growth {
-            dumps: inputs.iter().map(|i| pos(i.id)).collect(),
-            total_classes: d.classes.len() as u64,
-            classes: d
-                .classes
-                .into_iter()
-                .take(opts.rows)
-                .map(GrowthEntry::from)
-                .collect(),
-            candidate_objects: d.leak_candidates.objects,
-            candidate_bytes: d.leak_candidates.bytes,
-            candidates: d
-                .leak_candidates
-                .classes
-                .into_iter()
-                .map(CandidateEntry::from)
-                .collect(),
-        }
+        Growth::from_diff(
+            inputs.iter().map(|i| pos(i.id)).collect(),
+            diff::diff(&pairs),
+            opts.rows,
+        )
     });
 
     let report = Report {

@@ -14,7 +14,7 @@
 use serde::{Deserialize, Serialize};
 
 // Rows the HTML/JSON report carries too: one definition, so both say the same.
-pub use crate::report::share::{CandidateEntry, FindingEntry, GrowthEntry, ShareEntry};
+pub use crate::report::share::{CandidateEntry, FindingEntry, Growth, GrowthEntry, ShareEntry};
 pub use crate::report::{ClassRow, GroupRow, Reconciliation, Summary};
 
 /// A request with the id its response will carry.
@@ -268,15 +268,8 @@ pub struct FlameRow {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct DiffView {
     pub dumps: Vec<CompareDump>,
-    /// Ranked by growth in bytes from the first to the last dump (the first [`DIFF_ROWS`]).
-    pub classes: Vec<GrowthEntry>,
-    pub total_classes: u64,
-    /// Objects new in the second dump that still exist in the third (or new in the last).
-    pub candidate_objects: u64,
-    pub candidate_bytes: u64,
-    pub candidates: Vec<CandidateEntry>,
-    /// Reasons to doubt the comparison (dumps of different programs).
-    pub warnings: Vec<String>,
+    /// Its `dumps` index `DiffView::dumps`; its classes are the first [`DIFF_ROWS`].
+    pub growth: Growth,
 }
 
 /// Class rows a diff sends (ranked by growth; the rest only count).

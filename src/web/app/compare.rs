@@ -164,10 +164,10 @@ pub fn CompareView() -> Html {
                 if let Some(e) = &*error { <p class="err">{ e }</p> }
             </section>
             if let Some(d) = &*diff {
-                { for d.warnings.iter().map(|w| html! { <div class="warning" data-testid="diff-warning">{ w }</div> }) }
+                { for d.growth.warnings.iter().map(|w| html! { <div class="warning" data-testid="diff-warning">{ w }</div> }) }
                 <TimelineChart diff={d.clone()} />
                 <section class="panel" data-testid="leak-candidates">
-                    <h2>{ format!("Leak candidates: {} objects, {}", fmt::count(d.candidate_objects), fmt::bytes(d.candidate_bytes)) }</h2>
+                    <h2>{ format!("Leak candidates: {} objects, {}", fmt::count(d.growth.candidate_objects), fmt::bytes(d.growth.candidate_bytes)) }</h2>
                     <p class="muted">{ if d.dumps.len() >= 3 {
                         "Objects new in the second dump that are still alive in the third."
                     } else {
@@ -175,7 +175,7 @@ pub fn CompareView() -> Html {
                     } }</p>
                     <table class="kv">
                         <tr><th>{ "class" }</th><th class="num">{ "objects" }</th><th class="num">{ "bytes" }</th><th>{ "allocated at" }</th><th>{ "example" }</th></tr>
-                        { for d.candidates.iter().take(50).map(|c| {
+                        { for d.growth.candidates.iter().take(50).map(|c| {
                             let example = parse_addr(&c.example).filter(|_| last_is_current);
                             html! {
                                 <tr data-testid="candidate-row">
@@ -202,7 +202,7 @@ pub fn CompareView() -> Html {
                     </table>
                 </section>
                 <section class="panel" data-testid="class-growth">
-                    <h2>{ format!("Class growth ({} classes)", fmt::count(d.total_classes)) }</h2>
+                    <h2>{ format!("Class growth ({} classes)", fmt::count(d.growth.total_classes)) }</h2>
                     <p class="muted">{ "Ranked by growth in bytes from the first dump to the last." }</p>
                     <table class="kv growth">
                         <tr>
@@ -211,7 +211,7 @@ pub fn CompareView() -> Html {
                             { for d.dumps.iter().enumerate().map(|(i, _)| html! { <th class="num">{ format!("bytes #{}", i + 1) }</th> }) }
                             <th class="num">{ "growth" }</th>
                         </tr>
-                        { for d.classes.iter().take(*shown).map(|g| {
+                        { for d.growth.classes.iter().take(*shown).map(|g| {
                             let first = g.bytes.first().copied().unwrap_or(0) as i128;
                             let last = g.bytes.last().copied().unwrap_or(0) as i128;
                             html! {
@@ -224,13 +224,13 @@ pub fn CompareView() -> Html {
                             }
                         }) }
                     </table>
-                    if *shown < d.classes.len() {
+                    if *shown < d.growth.classes.len() {
                         <button onclick={{ let shown = shown.clone(); Callback::from(move |_: MouseEvent| shown.set(*shown + SHOW)) }}>
-                            { format!("show more ({} of {})", *shown, d.classes.len()) }
+                            { format!("show more ({} of {})", *shown, d.growth.classes.len()) }
                         </button>
                     }
-                    if (d.classes.len() as u64) < d.total_classes {
-                        <p class="muted">{ format!("The {} classes that grew the most are listed.", d.classes.len()) }</p>
+                    if (d.growth.classes.len() as u64) < d.growth.total_classes {
+                        <p class="muted">{ format!("The {} classes that grew the most are listed.", d.growth.classes.len()) }</p>
                     }
                 </section>
             }
@@ -251,6 +251,7 @@ fn TimelineChart(p: &ChartProps) -> Html {
     let d = &p.diff;
     let n = d.dumps.len();
     let flagged: Vec<&GrowthEntry> = d
+        .growth
         .classes
         .iter()
         .filter(|g| growing_since(&g.bytes).is_some())
@@ -259,7 +260,7 @@ fn TimelineChart(p: &ChartProps) -> Html {
         (760.0, 200.0),
         (70.0, 16.0, 10.0, 26.0),
         d.dumps.iter().map(|x| x.bytes).collect(),
-        d.classes.iter().map(|g| {
+        d.growth.classes.iter().map(|g| {
             (
                 g.class.as_str(),
                 g.bytes.as_slice(),

@@ -82,27 +82,8 @@ impl Session {
                 Some(i) => (&self.baselines[*i].a, &self.baselines[*i].classes),
             })
             .collect();
-        let d = diff::diff(&list);
-        let total_classes = d.classes.len() as u64;
-        Response::Diff(Box::new(DiffView {
-            dumps,
-            warnings: d.warnings,
-            classes: d
-                .classes
-                .into_iter()
-                .take(DIFF_ROWS)
-                .map(GrowthEntry::from)
-                .collect(),
-            total_classes,
-            candidate_objects: d.leak_candidates.objects,
-            candidate_bytes: d.leak_candidates.bytes,
-            candidates: d
-                .leak_candidates
-                .classes
-                .into_iter()
-                .map(CandidateEntry::from)
-                .collect(),
-        }))
+        let growth = Growth::from_diff((0..list.len()).collect(), diff::diff(&list), DIFF_ROWS);
+        Response::Diff(Box::new(DiffView { dumps, growth }))
     }
 
     /// Drops a compared dump (`index` into the time-ordered list).
@@ -149,10 +130,11 @@ mod tests {
         let names: Vec<&str> = d.dumps.iter().map(|d| d.name.as_str()).collect();
         assert_eq!(names, ["growth-1.dump", "test.dump", "growth-3.dump"]);
         assert!(d.dumps[1].current);
-        let rec = &d.classes[0];
+        let rec = &d.growth.classes[0];
         assert!(rec.class.starts_with("main.newRecord"), "{rec:?}");
         assert_eq!(rec.counts, vec![500, 1000, 1500]);
         assert!(d
+            .growth
             .candidates
             .iter()
             .any(|c| c.class.starts_with("main.newRecord")));
