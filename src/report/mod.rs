@@ -278,10 +278,11 @@ pub fn lost(a: &Analysis, names: Names<'_>, limit: usize) -> Lost {
     }
 }
 
-/// A root as shown to people.
-#[derive(Clone, Debug, Serialize)]
+/// A root as shown to people (the CLI, the web app's inspector and retainers).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct RootRow {
-    pub kind: &'static str,
+    /// data, bss, stack, finalizer, queued_finalizer or other.
+    pub kind: String,
     pub label: String,
 }
 
@@ -302,7 +303,7 @@ pub fn roots_of(h: &Heap, id: ObjectId, limit: usize) -> Vec<RootRow> {
         .iter()
         .take(limit)
         .map(|r| RootRow {
-            kind: root_kind_name(&r.kind),
+            kind: root_kind_name(&r.kind).into(),
             label: h.root_label(&r.kind),
         })
         .collect()

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 // Rows the HTML/JSON report carries too: one definition, so both say the same.
 pub use crate::report::share::{CandidateEntry, FindingEntry, Growth, GrowthEntry, ShareEntry};
-pub use crate::report::{ClassRow, GroupRow, Reconciliation, Summary};
+pub use crate::report::{ClassRow, GroupRow, Reconciliation, RootRow, Summary};
 
 /// A request with the id its response will carry.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -313,12 +313,6 @@ pub struct AllocFrame {
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-pub struct RootView {
-    pub kind: String,
-    pub label: String,
-}
-
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct ObjectDetail {
     pub row: ObjRow,
     /// Where the slot starts (the address differs by 8 for Go 1.22+ malloc-header objects).
@@ -327,7 +321,7 @@ pub struct ObjectDetail {
     pub malloc_header_type: Option<String>,
     /// The immediate dominator (None for objects held by a root directly, or unreachable).
     pub dominator: Option<ObjRow>,
-    pub roots: Vec<RootView>,
+    pub roots: Vec<RootRow>,
     pub alloc_stack: Vec<AllocFrame>,
     pub outgoing: u64,
     pub incoming: u64,
@@ -352,7 +346,7 @@ pub struct Contents {
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct PathView {
-    pub roots: Vec<RootView>,
+    pub roots: Vec<RootRow>,
     /// From the root-held object down to the target; with `elided`, the first and last
     /// halves of the path.
     pub objects: Vec<ObjRow>,
@@ -364,7 +358,7 @@ pub struct PathView {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct RetainersView {
     pub target: ObjRow,
-    pub roots: Vec<RootView>,
+    pub roots: Vec<RootRow>,
     pub paths: Vec<PathView>,
     /// The objects ignored as retainers, as rows.
     pub excluded: Vec<ObjRow>,

@@ -76,13 +76,7 @@ impl Session {
             .binary_search_by_key(&id, |t| t.0)
             .ok()
             .map(|k| crate::analysis::naming::type_label(h, h.header_types[k].1));
-        let roots = report::roots_of(h, id, 50)
-            .into_iter()
-            .map(|r| RootView {
-                kind: r.kind.to_string(),
-                label: r.label,
-            })
-            .collect();
+        let roots = report::roots_of(h, id, 50);
         let alloc_stack = h
             .bucket_of(id)
             .map(|b| {
@@ -136,10 +130,6 @@ impl Session {
                 Err(e) => return err(e),
             }
         }
-        let root_view = |r: report::RootRow| RootView {
-            kind: r.kind.to_string(),
-            label: r.label,
-        };
         // A path can be a million objects long (a linked list): only its two ends become
         // rows, or the answer alone would need hundreds of MB in both wasm instances.
         let found = retainers::retainer_paths(&self.a, id, max_paths.clamp(1, 100) as usize, &ex);
@@ -153,7 +143,7 @@ impl Session {
             };
             let roots = report::roots_of(self.heap(), p.objects[0], 3);
             paths.push(PathView {
-                roots: roots.into_iter().map(root_view).collect(),
+                roots,
                 objects: (p.objects[..head].iter().chain(&p.objects[n - tail..]))
                     .map(|&o| self.obj_row(o))
                     .collect(),
@@ -162,10 +152,7 @@ impl Session {
         }
         Response::Retainers(RetainersView {
             target: self.obj_row(id),
-            roots: report::roots_of(self.heap(), id, 10)
-                .into_iter()
-                .map(root_view)
-                .collect(),
+            roots: report::roots_of(self.heap(), id, 10),
             paths,
             excluded: ex.iter().map(|&x| self.obj_row(x)).collect(),
         })
