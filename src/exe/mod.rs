@@ -10,11 +10,15 @@
 //!   (`moduledata.types`) is the `runtime.types` symbol, or, without symbols, read from
 //!   the module data the runtime itself starts from.
 //!
-//! Not yet read: DWARF (types of globals and of stack variables, hence typed fields along
-//! paths). See `ARCHITECTURE.md`.
+//! - its DWARF (`dwarf`): Go's types with their fields, the runtime's map and channel
+//!   internals per key and element type, and the globals' types;
+//! - its build info: the Go version, checked against the dump's.
+//!
+//! Not yet read: stack variables' locations and inline tables. See `ARCHITECTURE.md`.
 
 use object::{Object, ObjectSection, ObjectSymbol, SectionKind, SymbolKind};
 
+pub mod dwarf;
 pub mod types;
 
 /// Why an executable could not be used.
@@ -53,6 +57,12 @@ pub struct Executable {
     pub bss: Option<(u64, u64)>,
     /// Where type descriptors' name offsets count from (`moduledata.types`).
     pub types_base: Option<u64>,
+    /// The Go version that built it (`go1.27.3`), from its build info.
+    pub go_version: Option<String>,
+    /// Its DWARF's types and globals; `None` when built with `-ldflags=-w` or stripped.
+    pub dwarf: Option<dwarf::Dwarf>,
+    /// Why DWARF that is there could not be read.
+    pub dwarf_error: Option<String>,
     /// Read-only and data sections' bytes: type descriptors, names, module data.
     sections: Vec<(u64, Vec<u8>)>,
 }
@@ -134,6 +144,15 @@ impl Executable {
         exe.globals.dedup_by_key(|g| g.addr);
         if exe.types_base.is_none() {
             exe.types_base = exe.types_from_moduledata(&file);
+        }
+        exe.go_version = file
+            .sections()
+            .find(|s| matches!(s.name(), Ok(".go.buildinfo" | "__go_buildinfo")))
+            .and_then(|s| s.data().ok())
+            .and_then(build_info_version);
+        match dwarf::Dwarf::read(&file) {
+            Ok(d) => exe.dwarf = d,
+            Err(e) => exe.dwarf_error = Some(e),
         }
         Ok(exe)
     }
@@ -263,6 +282,30 @@ impl Executable {
         let off = addr - g.addr;
         (off < g.size.max(1)).then_some((g, off))
     }
+}
+
+/// The Go version in a `.go.buildinfo` section: a 14-byte magic, the pointer size, a flags
+/// byte; with flag 2 (Go 1.18+) the version string follows at byte 32, length-prefixed by a
+/// uvarint.
+fn build_info_version(b: &[u8]) -> Option<String> {
+    if b.len() < 33 || &b[..14] != b"\xff Go buildinf:" || b[15] & 2 == 0 {
+        return None;
+    }
+    let (mut len, mut shift, mut at) = (0usize, 0, 32);
+    loop {
+        let x = *b.get(at)?;
+        at += 1;
+        len |= usize::from(x & 0x7f) << shift;
+        if x & 0x80 == 0 {
+            break;
+        }
+        shift += 7;
+        if shift > 21 {
+            return None;
+        }
+    }
+    let v = b.get(at..at.checked_add(len)?)?;
+    Some(String::from_utf8_lossy(v).into_owned())
 }
 
 #[cfg(test)]

@@ -17,6 +17,33 @@ pub fn read(name: &str) -> Vec<u8> {
     std::fs::read(fixture(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
+/// A committed executable, gunzipped when its fixture is `NAME.gz`.
+#[allow(dead_code)]
+pub fn read_exe(name: &str) -> Vec<u8> {
+    if fixture(name).exists() {
+        return read(name);
+    }
+    let gz = read(&format!("{name}.gz"));
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut out)
+        .unwrap_or_else(|e| panic!("{name}.gz: {e}"));
+    out
+}
+
+/// [`read_exe`] written to a file (for the CLI's `--exe`), once per test binary.
+#[allow(dead_code)]
+pub fn exe_path(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("exe");
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    if !p.exists() {
+        let tmp = dir.join(format!("{name}.{}", std::process::id()));
+        std::fs::write(&tmp, read_exe(name)).unwrap();
+        std::fs::rename(&tmp, &p).unwrap();
+    }
+    p
+}
+
 pub fn expect(program: &str) -> serde_json::Value {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join(format!("tests/fixtures/expect/{program}.json"));

@@ -1,0 +1,376 @@
+//! The executable's DWARF, as Go's linker writes it: every Go type (named as Go names it,
+//! with Go's own attributes `DW_AT_go_kind`, `DW_AT_go_key`, `DW_AT_go_elem` and
+//! `DW_AT_go_runtime_type`), the runtime's internal map and channel types specialised per
+//! key and element (`hash<K,V>`, `map<K,V>`, `table<K,V>`, `bucket<K,V>`, `hchan<T>`),
+//! and the global variables with their addresses and types.
+//!
+//! Only what typing the heap needs is kept: types and globals, in flat arrays indexed by
+//! `u32`. Functions' bodies (locals, inlined calls) are skipped.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use gimli::{AttributeValue, DwAt, DwTag, EndianSlice, RunTimeEndian};
+use object::{Object, ObjectSection};
+
+const DW_AT_GO_KIND: DwAt = DwAt(0x2900);
+const DW_AT_GO_KEY: DwAt = DwAt(0x2901);
+const DW_AT_GO_ELEM: DwAt = DwAt(0x2902);
+const DW_AT_GO_RUNTIME_TYPE: DwAt = DwAt(0x2904);
+
+/// What kind of DWARF entry a type is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tag {
+    Base,
+    Pointer,
+    Struct,
+    Array,
+    Typedef,
+    Func,
+    Other,
+}
+
+/// One DWARF type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DType {
+    pub name: String,
+    pub tag: Tag,
+    /// `DW_AT_go_kind` (an `internal/abi.Kind`), 0 when absent.
+    pub kind: u8,
+    pub size: u64,
+    /// Pointer: the pointee; typedef: the type it names; array: the element.
+    pub target: Option<u32>,
+    /// `DW_AT_go_elem` (slices, maps' values, channels) and `DW_AT_go_key` (maps).
+    pub elem: Option<u32>,
+    pub key: Option<u32>,
+    /// Array: the element count.
+    pub count: u64,
+    /// `DW_AT_go_runtime_type`: the runtime type descriptor, as an offset from the types
+    /// base (`moduledata.types`); absent when the linker kept no descriptor.
+    pub runtime: Option<u64>,
+    /// Struct members by offset.
+    pub fields: Vec<DField>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DField {
+    pub name: String,
+    pub offset: u64,
+    pub typ: u32,
+}
+
+/// A global variable: its linked address, name and type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DGlobal {
+    pub addr: u64,
+    pub name: String,
+    pub typ: u32,
+}
+
+/// The types and globals of an executable's DWARF.
+#[derive(Debug, Default)]
+pub struct Dwarf {
+    pub types: Vec<DType>,
+    /// By address.
+    pub globals: Vec<DGlobal>,
+    /// Runtime type descriptor (offset from the types base) → its DWARF type.
+    pub by_runtime: HashMap<u64, u32>,
+}
+
+type R<'a> = EndianSlice<'a, RunTimeEndian>;
+
+/// A section's bytes, decompressed: ELF `SHF_COMPRESSED` (by `object`) and Mach-O's
+/// `__zdebug_*` ("ZLIB", an 8-byte big-endian size, then zlib data).
+fn section<'d>(file: &object::File<'d>, name: &str) -> Cow<'d, [u8]> {
+    let candidates = [
+        name.to_string(),
+        format!("__{}", &name[1..]),
+        format!("__z{}", &name[1..]),
+        format!(".z{}", &name[1..]),
+    ];
+    for n in &candidates {
+        let Some(s) = file.section_by_name(n) else {
+            continue;
+        };
+        let Ok(data) = s.uncompressed_data() else {
+            continue;
+        };
+        if data.len() >= 12 && &data[..4] == b"ZLIB" {
+            let size = u64::from_be_bytes(data[4..12].try_into().unwrap_or_default());
+            let compressed = object::CompressedData {
+                format: object::CompressionFormat::Zlib,
+                data: &data[12..],
+                uncompressed_size: size,
+            };
+            if let Ok(d) = compressed.decompress() {
+                return Cow::Owned(d.into_owned());
+            }
+            continue;
+        }
+        return data;
+    }
+    Cow::Borrowed(&[])
+}
+
+impl Dwarf {
+    /// Reads the DWARF of `file`; `None` when it has none (`-ldflags=-w`, stripped).
+    pub fn read(file: &object::File<'_>) -> Result<Option<Dwarf>, String> {
+        let endian = if file.is_little_endian() {
+            RunTimeEndian::Little
+        } else {
+            RunTimeEndian::Big
+        };
+        if section(file, ".debug_info").is_empty() {
+            return Ok(None);
+        }
+        let sections = gimli::DwarfSections::load(|id| {
+            Ok::<_, gimli::Error>(section(file, id.name()))
+        })
+        .map_err(|e| e.to_string())?;
+        let dwarf = sections.borrow(|s| EndianSlice::new(s, endian));
+        let mut b = Builder::default();
+        b.read(&dwarf).map_err(|e| format!("reading its DWARF: {e}"))?;
+        Ok(Some(b.finish()))
+    }
+
+    /// Follows typedefs to the type they name (bounded: DWARF from a file may loop).
+    pub fn underlying(&self, mut t: u32) -> u32 {
+        for _ in 0..16 {
+            match self.types.get(t as usize) {
+                Some(d) if d.tag == Tag::Typedef => match d.target {
+                    Some(n) => t = n,
+                    None => return t,
+                },
+                _ => return t,
+            }
+        }
+        t
+    }
+
+    /// The global covering a linked address, with the offset into it.
+    pub fn global_at(&self, addr: u64) -> Option<(&DGlobal, u64)> {
+        let i = self
+            .globals
+            .partition_point(|g| g.addr <= addr)
+            .checked_sub(1)?;
+        let g = &self.globals[i];
+        let off = addr - g.addr;
+        let size = self.types.get(g.typ as usize).map_or(0, |t| t.size);
+        (off < size.max(1)).then_some((g, off))
+    }
+}
+
+/// References are kept as `.debug_info` offsets until every type has an index.
+#[derive(Default)]
+struct Builder {
+    types: Vec<DType>,
+    raw: Vec<RawRefs>,
+    index: HashMap<usize, u32>,
+    globals: Vec<(u64, String, usize)>,
+}
+
+#[derive(Default)]
+struct RawRefs {
+    target: Option<usize>,
+    elem: Option<usize>,
+    key: Option<usize>,
+    fields: Vec<usize>,
+}
+
+fn type_tag(tag: DwTag) -> Option<Tag> {
+    Some(match tag {
+        gimli::DW_TAG_base_type => Tag::Base,
+        gimli::DW_TAG_pointer_type => Tag::Pointer,
+        gimli::DW_TAG_structure_type => Tag::Struct,
+        gimli::DW_TAG_array_type => Tag::Array,
+        gimli::DW_TAG_typedef => Tag::Typedef,
+        gimli::DW_TAG_subroutine_type => Tag::Func,
+        gimli::DW_TAG_unspecified_type => Tag::Other,
+        _ => return None,
+    })
+}
+
+impl Builder {
+    fn read(&mut self, dwarf: &gimli::Dwarf<R<'_>>) -> gimli::Result<()> {
+        let mut units = dwarf.units();
+        while let Some(header) = units.next()? {
+            let unit = dwarf.unit(header)?;
+            let mut tree = unit.entries_tree(None)?;
+            let root = tree.root()?;
+            let mut children = root.children();
+            while let Some(node) = children.next()? {
+                let e = node.entry();
+                let Some(off) = e.offset().to_debug_info_offset(&unit.header) else {
+                    continue;
+                };
+                let off = off.0;
+                if e.tag() == gimli::DW_TAG_variable {
+                    let name = str_attr(dwarf, &unit, e, gimli::DW_AT_name);
+                    let addr = match e.attr_value(gimli::DW_AT_location)? {
+                        Some(AttributeValue::Exprloc(x)) => op_addr(&x.0, &unit),
+                        _ => None,
+                    };
+                    let typ = ref_attr(&unit, e, gimli::DW_AT_type)?;
+                    if let (Some(name), Some(addr), Some(typ)) = (name, addr, typ) {
+                        self.globals.push((addr, name, typ));
+                    }
+                    continue;
+                }
+                let Some(tag) = type_tag(e.tag()) else {
+                    continue;
+                };
+                let mut t = DType {
+                    name: str_attr(dwarf, &unit, e, gimli::DW_AT_name).unwrap_or_default(),
+                    tag,
+                    kind: udata(e, DW_AT_GO_KIND)?.unwrap_or(0) as u8,
+                    size: udata(e, gimli::DW_AT_byte_size)?.unwrap_or(0),
+                    target: None,
+                    elem: None,
+                    key: None,
+                    count: 0,
+                    runtime: match e.attr_value(DW_AT_GO_RUNTIME_TYPE)? {
+                        Some(AttributeValue::Addr(a)) if a != 0 => Some(a),
+                        _ => None,
+                    },
+                    fields: Vec::new(),
+                };
+                let mut raw = RawRefs {
+                    target: ref_attr(&unit, e, gimli::DW_AT_type)?,
+                    elem: ref_attr(&unit, e, DW_AT_GO_ELEM)?,
+                    key: ref_attr(&unit, e, DW_AT_GO_KEY)?,
+                    fields: Vec::new(),
+                };
+                if matches!(tag, Tag::Struct | Tag::Array) {
+                    let mut members = node.children();
+                    while let Some(m) = members.next()? {
+                        let m = m.entry();
+                        match m.tag() {
+                            gimli::DW_TAG_member => {
+                                let (Some(typ), Some(offset)) = (
+                                    ref_attr(&unit, m, gimli::DW_AT_type)?,
+                                    udata(m, gimli::DW_AT_data_member_location)?,
+                                ) else {
+                                    continue;
+                                };
+                                t.fields.push(DField {
+                                    name: str_attr(dwarf, &unit, m, gimli::DW_AT_name)
+                                        .unwrap_or_default(),
+                                    offset,
+                                    typ: 0,
+                                });
+                                raw.fields.push(typ);
+                            }
+                            gimli::DW_TAG_subrange_type => {
+                                t.count = match udata(m, gimli::DW_AT_count)? {
+                                    Some(c) => c,
+                                    None => udata(m, gimli::DW_AT_upper_bound)?
+                                        .map_or(0, |u| u.saturating_add(1)),
+                                };
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                self.index.insert(off, self.types.len() as u32);
+                self.types.push(t);
+                self.raw.push(raw);
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Dwarf {
+        let Builder {
+            mut types,
+            raw,
+            index,
+            globals,
+        } = self;
+        let at = |o: Option<usize>| o.and_then(|o| index.get(&o).copied());
+        for (t, r) in types.iter_mut().zip(raw) {
+            t.target = at(r.target);
+            t.elem = at(r.elem);
+            t.key = at(r.key);
+            let mut keep = Vec::with_capacity(t.fields.len());
+            for (mut f, o) in std::mem::take(&mut t.fields).into_iter().zip(r.fields) {
+                if let Some(i) = at(Some(o)) {
+                    f.typ = i;
+                    keep.push(f);
+                }
+            }
+            keep.sort_by_key(|f| f.offset);
+            t.fields = keep;
+        }
+        let mut by_runtime = HashMap::new();
+        for (i, t) in types.iter().enumerate() {
+            if let Some(r) = t.runtime {
+                by_runtime.entry(r).or_insert(i as u32);
+            }
+        }
+        let mut globals: Vec<DGlobal> = globals
+            .into_iter()
+            .filter_map(|(addr, name, t)| {
+                Some(DGlobal {
+                    addr,
+                    name,
+                    typ: at(Some(t))?,
+                })
+            })
+            .collect();
+        globals.sort_by_key(|g| g.addr);
+        globals.dedup_by_key(|g| g.addr);
+        Dwarf {
+            types,
+            globals,
+            by_runtime,
+        }
+    }
+}
+
+fn str_attr(
+    dwarf: &gimli::Dwarf<R<'_>>,
+    unit: &gimli::Unit<R<'_>>,
+    e: &gimli::DebuggingInformationEntry<'_, '_, R<'_>>,
+    at: DwAt,
+) -> Option<String> {
+    let v = e.attr_value(at).ok()??;
+    let s = dwarf.attr_string(unit, v).ok()?;
+    Some(String::from_utf8_lossy(s.slice()).into_owned())
+}
+
+fn udata(
+    e: &gimli::DebuggingInformationEntry<'_, '_, R<'_>>,
+    at: DwAt,
+) -> gimli::Result<Option<u64>> {
+    Ok(e.attr_value(at)?.and_then(|v| v.udata_value()))
+}
+
+/// A reference to another entry, as a `.debug_info` offset.
+fn ref_attr(
+    unit: &gimli::Unit<R<'_>>,
+    e: &gimli::DebuggingInformationEntry<'_, '_, R<'_>>,
+    at: DwAt,
+) -> gimli::Result<Option<usize>> {
+    Ok(match e.attr_value(at)? {
+        Some(AttributeValue::DebugInfoRef(o)) => Some(o.0),
+        Some(AttributeValue::UnitRef(u)) => u.to_debug_info_offset(&unit.header).map(|o| o.0),
+        _ => None,
+    })
+}
+
+/// A location that is exactly `DW_OP_addr A`: a global's address.
+fn op_addr(expr: &R<'_>, unit: &gimli::Unit<R<'_>>) -> Option<u64> {
+    let le = matches!(gimli::Reader::endian(expr), RunTimeEndian::Little);
+    let expr = expr.slice();
+    let size = usize::from(unit.encoding().address_size);
+    if expr.len() != 1 + size || expr[0] != gimli::DW_OP_addr.0 {
+        return None;
+    }
+    let b = &expr[1..];
+    let mut v = 0u64;
+    for i in 0..size {
+        let x = if le { b[size - 1 - i] } else { b[i] };
+        v = v << 8 | u64::from(x);
+    }
+    Some(v)
+}
