@@ -42,6 +42,13 @@ pub struct Evidence {
     pub alloc_sites: Vec<Share>,
     /// A retainer path: the root label, then one line per object from the root down.
     pub retainer_path: Vec<String>,
+    /// The same path as Go fields (`main.registry .tenants [map value] .items`), when the
+    /// executable typed the heap ([`name_paths`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field_path: Option<String>,
+    /// The object the retainer path leads to.
+    #[serde(skip)]
+    pub path_to: Option<ObjectId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub object: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -128,6 +135,7 @@ pub fn findings(a: &Analysis, classes: &Classes, groups: &[Group]) -> Findings {
                 classes: cls,
                 alloc_sites: sites,
                 retainer_path: path_lines(a, classes, p),
+                path_to: Some(p),
                 object: Some(format!("0x{:x}", h.objects.value_addr(p))),
                 ..Evidence::default()
             },
@@ -173,6 +181,7 @@ pub fn findings(a: &Analysis, classes: &Classes, groups: &[Group]) -> Findings {
                     })
                     .unwrap_or_default(),
                 retainer_path: path_lines(a, classes, class.example),
+                path_to: Some(class.example),
                 object: Some(format!("0x{:x}", h.objects.value_addr(class.example))),
                 ..Evidence::default()
             },
@@ -391,6 +400,7 @@ fn duplicate_strings(a: &Analysis, classes: &Classes, reachable: u64) -> Option<
             classes: examples,
             alloc_sites: sites,
             retainer_path: path_lines(a, classes, top),
+                path_to: Some(top),
             object: Some(format!("0x{:x}", h.objects.value_addr(top))),
             ..Evidence::default()
         },
@@ -530,6 +540,36 @@ fn path_lines(a: &Analysis, classes: &Classes, id: ObjectId) -> Vec<String> {
         ));
     }
     lines
+}
+
+/// Fills each finding's [`Evidence::field_path`] from the executable's types, reading
+/// objects' contents with `read(file offset, len)` to find which field holds each pointer.
+pub fn name_paths(
+    f: &mut Findings,
+    a: &Analysis,
+    read: &mut dyn FnMut(u64, usize) -> Option<Vec<u8>>,
+) {
+    if a.heap.exe.is_none() {
+        return;
+    }
+    for x in &mut f.findings {
+        let Some(id) = x.evidence.path_to else {
+            continue;
+        };
+        let Some(p) = super::retainers::retainer_paths(a, id, 1, &[])
+            .into_iter()
+            .next()
+        else {
+            continue;
+        };
+        let root = a
+            .heap
+            .roots_of(p.objects[0])
+            .first()
+            .map(|r| r.kind.clone());
+        x.evidence.field_path =
+            super::typing::paths::path_text(&a.heap, root.as_ref(), &p.objects, read);
+    }
 }
 
 /// The share of the reachable heap held by the top finding, for `--fail-on`.

@@ -123,13 +123,13 @@ impl Dwarf {
         if section(file, ".debug_info").is_empty() {
             return Ok(None);
         }
-        let sections = gimli::DwarfSections::load(|id| {
-            Ok::<_, gimli::Error>(section(file, id.name()))
-        })
-        .map_err(|e| e.to_string())?;
+        let sections =
+            gimli::DwarfSections::load(|id| Ok::<_, gimli::Error>(section(file, id.name())))
+                .map_err(|e| e.to_string())?;
         let dwarf = sections.borrow(|s| EndianSlice::new(s, endian));
         let mut b = Builder::default();
-        b.read(&dwarf).map_err(|e| format!("reading its DWARF: {e}"))?;
+        b.read(&dwarf)
+            .map_err(|e| format!("reading its DWARF: {e}"))?;
         Ok(Some(b.finish()))
     }
 

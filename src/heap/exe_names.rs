@@ -22,6 +22,18 @@ pub struct ExeNames {
     pub typed: Vec<(super::ObjectId, u64)>,
     /// How many of `typed` the walk reached (the rest are its seeds).
     pub walked: u64,
+    /// Globals whose DWARF type the walk started from.
+    pub typed_globals: u64,
+    /// (runtime address, type key) of each global DWARF describes, by address.
+    pub global_types: Vec<(u64, crate::analysis::typing::Key)>,
+    /// Values the compiler placed in data or bss that a global points at (`var r =
+    /// &T{…}`): (address, size, type key, the global's name), by address.
+    pub statics: Vec<(u64, u64, crate::analysis::typing::Key, String)>,
+    /// The types typing used, for naming fields along paths.
+    pub nodes: std::collections::HashMap<
+        crate::analysis::typing::Key,
+        std::rc::Rc<crate::analysis::typing::model::Node>,
+    >,
 }
 
 impl Heap {

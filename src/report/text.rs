@@ -321,6 +321,9 @@ pub fn leaks(f: &Findings) -> String {
         if let Some(c) = &x.evidence.created_by {
             let _ = writeln!(o, "   created by {}", esc(c));
         }
+        if let Some(fp) = &x.evidence.field_path {
+            let _ = writeln!(o, "   fields: {}", esc(fp));
+        }
         for (d, l) in x.evidence.retainer_path.iter().enumerate() {
             let _ = writeln!(
                 o,

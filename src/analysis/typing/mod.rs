@@ -1,0 +1,370 @@
+//! Typing the heap from the executable: every object reached through a typed word gets
+//! that word's type.
+//!
+//! The walk starts from what is typed without following anything: the globals (their
+//! types are in DWARF), objects whose type the dump shows (Go 1.22+ malloc headers,
+//! interface words). From each typed value it follows the typed words: a `*T` types the
+//! object it points at as `T`, a `[]T` the backing array as `T`s, a `string` its bytes, an
+//! interface its data by the dynamic type in its type or itab word, a map its header, the
+//! header its groups or buckets (with DWARF's per-map internal types, so keys and values
+//! are typed too), a channel its `hchan` and buffer; structs and arrays field by field.
+//! The walk is iterative (a queue of objects, a stack of values within one) and each
+//! object is typed once, by the first typed word that reaches it on an element boundary.
+//!
+//! Types are [`model::Key`]s: descriptor addresses where the type has a descriptor, so
+//! walked objects share classes with the objects their malloc headers name. A stripped
+//! binary has no DWARF: the walk then starts from the dump's own evidence and follows the
+//! descriptors, and maps' internals stay untyped.
+
+pub mod model;
+pub mod paths;
+
+use std::collections::HashMap;
+
+use crate::exe::Executable;
+use crate::format::read_word;
+use crate::heap::{Heap, ObjectId};
+pub use model::{Key, HOLDS_ELEMENTS};
+use model::{Model, Shape, Special};
+
+/// What the pass did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TypingStats {
+    /// Objects typed by the dump's own evidence (malloc headers, interface words).
+    pub seeds: u64,
+    /// Globals whose DWARF type the walk started from.
+    pub globals: u64,
+    /// Objects typed by following typed words.
+    pub typed: u64,
+}
+
+/// Types what it can; records each typed object in `heap.exe` (which must be set by
+/// `Heap::attach_executable`). `read(offset, len)` gives the dump's bytes (object
+/// contents and segments): a slice of the file, or reads from it.
+pub fn type_heap(
+    heap: &mut Heap,
+    exe: &Executable,
+    read: &mut dyn FnMut(u64, usize) -> Option<Vec<u8>>,
+) -> TypingStats {
+    let Some(bias) = heap.exe.as_ref().map(|n| n.bias) else {
+        return TypingStats::default();
+    };
+    let n = heap.objects.len();
+    let mut model = Model::new(exe, bias);
+    let itab_type: HashMap<u64, u64> = heap.itabs.iter().map(|i| (i.addr, i.typ)).collect();
+    let mut w = Walk {
+        heap,
+        model: &mut model,
+        itab_type: &itab_type,
+        ty: vec![0; n],
+        queue: Vec::new(),
+        statics: Vec::new(),
+        statics_seen: std::collections::HashSet::new(),
+        owner: 0,
+        static_values: Vec::new(),
+        stack: Vec::new(),
+        typed: 0,
+    };
+    let mut stats = TypingStats::default();
+    for &(o, t) in &w.heap.header_types {
+        w.ty[o as usize] = t;
+        w.queue.push(o);
+    }
+    for &(o, i) in &w.heap.iface_types {
+        if w.ty[o as usize] != 0 {
+            continue;
+        }
+        // The dynamic type `*E` points at an `E`; any other type is boxed as itself.
+        let t = w.heap.iface_type_addrs[i as usize];
+        let t = match w.model.node(t).map(|n| n.shape.clone()) {
+            Some(Shape::Pointer(Some(e))) => e,
+            Some(Shape::Pointer(None)) | None => 0,
+            Some(_) => t,
+        };
+        if t != 0 {
+            w.ty[o as usize] = t;
+            w.queue.push(o);
+        }
+    }
+    stats.seeds = w.queue.len() as u64;
+
+    // Globals: their values are in the dump's data and bss segments.
+    let mut global_types = Vec::new();
+    let mut owners: Vec<String> = Vec::new();
+    if let Some(d) = exe.dwarf.as_ref() {
+        for g in &d.globals {
+            owners.push(g.name.clone());
+            w.owner = owners.len() as u32 - 1;
+            let addr = g.addr.wrapping_add(bias);
+            let key = w.model.dwarf_key(g.typ);
+            let Some(node) = w.model.node(key) else {
+                continue;
+            };
+            let Some(seg) = [&w.heap.data, &w.heap.bss]
+                .into_iter()
+                .find(|s| addr >= s.addr && addr - s.addr < s.size)
+            else {
+                continue;
+            };
+            global_types.push((addr, key));
+            if !node.ptrs || node.size == 0 || node.size > seg.size - (addr - seg.addr) {
+                continue;
+            }
+            let Some(bytes) = read(seg.file_offset + (addr - seg.addr), node.size as usize) else {
+                continue;
+            };
+            stats.globals += 1;
+            w.stack.push((key, 0));
+            w.values(&bytes);
+        }
+    }
+
+    loop {
+        // Values the compiler laid out in data or bss (`&T{…}` in a global's initializer).
+        while let Some((addr, key, owner)) = w.statics.pop() {
+            let Some(node) = w.model.node(key) else {
+                continue;
+            };
+            w.owner = owner;
+            w.static_values.push((addr, node.size, key, owner));
+            let Some(seg) = [&w.heap.data, &w.heap.bss]
+                .into_iter()
+                .find(|s| addr >= s.addr && addr - s.addr < s.size)
+            else {
+                continue;
+            };
+            if node.size == 0 || node.size > seg.size - (addr - seg.addr) {
+                continue;
+            }
+            let Some(bytes) = read(seg.file_offset + (addr - seg.addr), node.size as usize) else {
+                continue;
+            };
+            w.stack.push((key, 0));
+            w.values(&bytes);
+        }
+        let Some(o) = w.queue.pop() else { break };
+        let i = o as usize;
+        let Some(elem) = w.elem_of(w.ty[i]) else {
+            continue;
+        };
+        let Some(t) = w.model.node(elem) else {
+            continue;
+        };
+        if t.size == 0 || !t.ptrs {
+            continue;
+        }
+        let size = w.heap.objects.size.get(i);
+        let Some(contents) = read(w.heap.objects.file_offset.get(i), size as usize) else {
+            continue;
+        };
+        let base = w.heap.objects.value_addr(o) - w.heap.objects.addr[i];
+        let count = size.saturating_sub(base) / t.size;
+        for k in (0..count).rev() {
+            w.stack.push((elem, base + k * t.size));
+        }
+        w.values(&contents);
+    }
+    stats.typed = w.typed;
+    let ty = std::mem::take(&mut w.ty);
+    let w_statics = std::mem::take(&mut w.static_values);
+
+    // Keep every typed object with its key, and name each key once.
+    let names = heap.exe.as_mut().expect("attached");
+    names.typed = (0..n as ObjectId)
+        .filter(|&o| ty[o as usize] != 0)
+        .map(|o| (o, ty[o as usize]))
+        .collect();
+    let mut keys: Vec<Key> = names.typed.iter().map(|t| t.1).collect();
+    keys.extend(global_types.iter().map(|g| g.1));
+    keys.sort_unstable();
+    keys.dedup();
+    for k in keys {
+        if names.types.binary_search_by_key(&k, |x| x.0).is_err() {
+            if let Some(name) = model.name(k) {
+                names.types.push((k, name));
+            }
+        }
+    }
+    names.types.sort_by_key(|x| x.0);
+    global_types.sort_unstable();
+    names.global_types = global_types;
+    names.nodes = model
+        .cache
+        .into_iter()
+        .filter_map(|(k, n)| Some((k, n?)))
+        .collect();
+    names.walked = stats.typed;
+    let mut statics: Vec<(u64, u64, Key, String)> = w_statics
+        .into_iter()
+        .map(|(a, size, k, o)| {
+            (
+                a,
+                size,
+                k,
+                owners.get(o as usize).cloned().unwrap_or_default(),
+            )
+        })
+        .collect();
+    statics.sort_by_key(|s| s.0);
+    names.statics = statics;
+    names.typed_globals = stats.globals;
+    stats
+}
+
+/// The walk's state.
+struct Walk<'h, 'm, 'e> {
+    heap: &'h Heap,
+    model: &'m mut Model<'e>,
+    itab_type: &'h HashMap<u64, u64>,
+    /// Each object's key (0: untyped).
+    ty: Vec<Key>,
+    /// Typed objects whose contents are still to walk.
+    queue: Vec<ObjectId>,
+    /// Values in data or bss that typed pointers reach: (address, type, owner), each once.
+    statics: Vec<(u64, Key, u32)>,
+    statics_seen: std::collections::HashSet<(u64, Key)>,
+    /// The global whose value (or whose pointee in data or bss) is being walked.
+    owner: u32,
+    /// (address, size, type, owner) of each static value walked.
+    static_values: Vec<(u64, u64, Key, u32)>,
+    /// (type, offset) of the values within one object's contents still to walk.
+    stack: Vec<(Key, u64)>,
+    typed: u64,
+}
+
+impl Walk<'_, '_, '_> {
+    /// The type of the values an object of key `k` holds: `k` itself, or for an object
+    /// that holds elements, the element type.
+    fn elem_of(&mut self, k: Key) -> Option<Key> {
+        if k & HOLDS_ELEMENTS == 0 {
+            return Some(k);
+        }
+        let n = self.model.node(k)?;
+        match (&n.shape, &n.special) {
+            (Shape::Slice(e), _) => Some(*e),
+            (_, Special::ChanHeader { elem, .. }) => Some(*elem),
+            (_, Special::SwissHeader { table_ptr, .. }) => Some(*table_ptr),
+            _ => None,
+        }
+    }
+
+    /// Walks the values on the stack, reading words from `contents`.
+    fn values(&mut self, contents: &[u8]) {
+        let (ps, be) = (self.heap.params.ptr_size, self.heap.params.big_endian);
+        let p = u64::from(ps.max(4));
+        let word = |at: u64| read_word(contents, at, ps, be).unwrap_or(0);
+        while let Some((k, at)) = self.stack.pop() {
+            let Some(d) = self.model.node(k) else {
+                continue;
+            };
+            if !d.ptrs {
+                continue;
+            }
+            match &d.shape {
+                Shape::Pointer(Some(e)) => self.target(word(at), *e, None),
+                Shape::Slice(e) => self.target(word(at), *e, Some(k | HOLDS_ELEMENTS)),
+                Shape::String => self.target(word(at), k, Some(k | HOLDS_ELEMENTS)),
+                Shape::Map { header: Some(h) } | Shape::Chan { header: Some(h) } => {
+                    self.target(word(at), *h, None)
+                }
+                Shape::Interface { methods } => {
+                    let (w0, data) = (word(at), word(at + p));
+                    let dynamic = if *methods {
+                        self.itab_type.get(&w0).copied().unwrap_or(0)
+                    } else {
+                        w0
+                    };
+                    match self.model.node(dynamic).map(|n| n.shape.clone()) {
+                        Some(Shape::Pointer(Some(e))) => self.target(data, e, None),
+                        Some(Shape::Pointer(None)) | None => {}
+                        Some(_) => self.target(data, dynamic, None),
+                    }
+                }
+                Shape::Array { elem, len } => {
+                    let Some(ed) = self.model.node(*elem) else {
+                        continue;
+                    };
+                    if ed.size == 0 || !ed.ptrs {
+                        continue;
+                    }
+                    let len = (*len).min(d.size / ed.size);
+                    for i in (0..len).rev() {
+                        self.stack.push((*elem, at + i * ed.size));
+                    }
+                }
+                Shape::Struct(fields) => {
+                    match d.special {
+                        Special::SwissHeader {
+                            dir_ptr,
+                            dir_len,
+                            table_ptr,
+                            group,
+                        } => {
+                            // One group while the map is small, else a directory of tables.
+                            if word(at + dir_len) == 0 {
+                                self.target(word(at + dir_ptr), group, None);
+                            } else {
+                                self.target(
+                                    word(at + dir_ptr),
+                                    table_ptr,
+                                    Some(k | HOLDS_ELEMENTS),
+                                );
+                            }
+                        }
+                        Special::ChanHeader { buf, elem } => {
+                            self.target(word(at + buf), elem, Some(k | HOLDS_ELEMENTS))
+                        }
+                        _ => {}
+                    }
+                    let skip = match d.special {
+                        Special::SwissHeader { dir_ptr, .. } => Some(dir_ptr),
+                        Special::ChanHeader { buf, .. } => Some(buf),
+                        _ => None,
+                    };
+                    for f in fields.iter().rev() {
+                        if Some(f.offset) != skip {
+                            self.stack.push((f.typ, at + f.offset));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Types the object `value` points into as holding `elem`s (labelled `label` when it
+    /// holds a slice's elements or a string's bytes), if it is untyped and the pointer
+    /// lands on an element boundary.
+    fn target(&mut self, value: u64, elem: Key, label: Option<Key>) {
+        if value == 0 {
+            return;
+        }
+        let Some(obj) = self.heap.objects.find(value) else {
+            let in_segment = [&self.heap.data, &self.heap.bss]
+                .iter()
+                .any(|s| value >= s.addr && value - s.addr < s.size);
+            if in_segment && label.is_none() && self.statics_seen.insert((value, elem)) {
+                self.statics.push((value, elem, self.owner));
+            }
+            return;
+        };
+        if self.ty[obj as usize] != 0 {
+            return;
+        }
+        let start = self.heap.objects.value_addr(obj);
+        let Some(e) = self.model.node(elem) else {
+            return;
+        };
+        // String bytes have no element size to align to.
+        let stride = match e.shape {
+            Shape::String => 1,
+            _ => e.size,
+        };
+        if value < start || stride == 0 || (value - start) % stride != 0 {
+            return;
+        }
+        self.ty[obj as usize] = label.unwrap_or(elem);
+        self.typed += 1;
+        self.queue.push(obj);
+    }
+}
