@@ -123,10 +123,7 @@ fn go_1_19_interface_types_get_their_full_names() {
         .any(|c| c.name == "errors.(unnamed 8 B type)"));
     let a = named("prodlike-go1.19.dump", &e);
     let after = dumpscope::analysis::classes::Classes::compute(&a);
-    assert!(after
-        .classes
-        .iter()
-        .any(|c| c.name == "*errors.errorString"));
+    assert!(after.classes.iter().any(|c| c.name == "errors.errorString"));
     assert!(bss_root_label(&a)
         .iter()
         .any(|l| l.starts_with("global main.cache ")));
@@ -146,9 +143,13 @@ fn a_stripped_executable_still_names_types() {
         .classes
         .iter()
         .any(|c| c.name == "map.group[string]*main.entry"));
-    assert!(bss_root_label(&a)
-        .iter()
-        .all(|l| l.starts_with("global in bss segment")));
+    let labels = bss_root_label(&a);
+    assert!(
+        labels
+            .iter()
+            .all(|l| l.starts_with("global in bss segment")),
+        "{labels:?}"
+    );
 }
 
 #[test]
@@ -175,4 +176,212 @@ fn another_programs_executable_is_refused() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("not an executable"));
+}
+
+/// The service fixture: a registry of per-tenant caches of items, named from DWARF and
+/// the descriptors alike on every Go version, a PIE included.
+const SERVICE: [&str; 4] = ["1.19", "1.22", "1.27", "1.27-pie"];
+
+fn service(v: &str) -> (dumpscope::analysis::Analysis, Vec<u8>) {
+    let e = Executable::parse(&read_exe(&format!("service-go{v}.exe"))).unwrap();
+    let dump = format!("service-go{v}.dump");
+    let a = named(&dump, &e);
+    (a, read(&dump))
+}
+
+fn reader(file: &[u8]) -> impl FnMut(u64, usize) -> Option<Vec<u8>> + '_ {
+    |off, len| {
+        let start = off as usize;
+        file.get(start..start.checked_add(len)?).map(<[u8]>::to_vec)
+    }
+}
+
+#[test]
+fn service_classes_are_go_types_on_every_version() {
+    let planted = expect("service");
+    let items = planted["items"]["count"].as_u64().unwrap();
+    let body = planted["items"]["body_size"].as_u64().unwrap();
+    let tenants = planted["tenants"].as_u64().unwrap();
+    for v in SERVICE {
+        let (a, _) = service(v);
+        let c = class_counts(&a);
+        assert_eq!(c.get("main.item").map(|x| x.0), Some(items), "{v}: {c:?}");
+        assert_eq!(
+            c.get("[]uint8 backing array"),
+            Some(&(items, items * body)),
+            "{v}"
+        );
+        assert_eq!(c.get("main.tenantCache").map(|x| x.0), Some(tenants), "{v}");
+        assert_eq!(c.get("main.echoHandler").map(|x| x.0), Some(8), "{v}");
+        assert_eq!(
+            c.get("map.hdr[string]*main.tenantCache").map(|x| x.0),
+            Some(1),
+            "{v}"
+        );
+        assert_eq!(
+            c.get("map.hdr[string]*main.item").map(|x| x.0),
+            Some(tenants),
+            "{v}"
+        );
+        let slots = if v.starts_with("1.27") {
+            "map.group[string]*main.item"
+        } else {
+            "map.bucket[string]*main.item"
+        };
+        assert!(c.contains_key(slots), "{v}: {slots}");
+        // Nothing the walk could not type is left with an address for a name.
+        assert!(!c.keys().any(|k| k.starts_with("type@")), "{v}");
+    }
+}
+
+/// The bar: at least 95 % of reachable bytes are in classes named by a Go type.
+#[test]
+fn service_reachable_bytes_are_in_go_typed_classes() {
+    use dumpscope::analysis::naming::NameSource;
+    for v in SERVICE {
+        let (a, _) = service(v);
+        let c = dumpscope::analysis::classes::Classes::compute(&a);
+        let (mut typed, mut all) = (0u64, 0u64);
+        for o in 0..a.heap.objects.len() as u32 {
+            if !a.is_reachable(o) {
+                continue;
+            }
+            let size = a.heap.objects.size.get(o as usize);
+            all += size;
+            let k = &c.classes[c.of[o as usize] as usize];
+            if k.source != NameSource::Shape && !k.name.starts_with("type@") {
+                typed += size;
+            }
+        }
+        let share = typed as f64 / all as f64;
+        assert!(share >= 0.95, "{v}: {typed} of {all} B typed ({share:.3})");
+    }
+}
+
+#[test]
+fn service_paths_read_as_fields() {
+    for v in SERVICE {
+        let (a, file) = service(v);
+        let names = a.heap.exe.as_ref().unwrap();
+        // An item no LRU slot holds (each tenant's LRU keeps its last 16 of 100): its
+        // body's only path runs through the items map.
+        let item = (0..a.heap.objects.len() as u32)
+            .find(|&o| {
+                let key = dumpscope::analysis::typing::paths::key_of(names, o);
+                key.and_then(|k| a.heap.exe_type_name(k)) == Some("main.item")
+                    && a.heap.objects.value_addr(o) != 0
+                    && {
+                        // created is the item's index within its tenant (offset 40).
+                        let i = a.heap.objects.file_offset.get(o as usize) as usize;
+                        let created = u64::from_le_bytes(file[i + 40..i + 48].try_into().unwrap());
+                        created < 50
+                    }
+            })
+            .expect("an item");
+        let p = dumpscope::analysis::retainers::retainer_paths(&a, item, 1, &[])
+            .pop()
+            .unwrap();
+        let root = a
+            .heap
+            .roots_of(p.objects[0])
+            .first()
+            .map(|r| r.kind.clone());
+        let text = dumpscope::analysis::typing::paths::path_text(
+            &a.heap,
+            root.as_ref(),
+            &p.objects,
+            &mut reader(&file),
+        );
+        assert_eq!(
+            text.as_deref(),
+            Some("main.registry .tenants [map value] .items [map value]"),
+            "{v}"
+        );
+    }
+}
+
+/// `leaks` finding 1 names the global, the element types and the path to what it holds.
+#[test]
+fn service_leak_finding_names_the_global_and_the_fields() {
+    for v in SERVICE {
+        let (a, file) = service(v);
+        let (_, _, mut f) = dumpscope::analysis::leaks::analyse(&a);
+        dumpscope::analysis::leaks::name_paths(&mut f, &a, &mut reader(&file));
+        let top = &f.findings[0];
+        assert_eq!(top.kind, "accumulation", "{v}");
+        let held: Vec<&str> = top
+            .evidence
+            .classes
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        assert_eq!(held[..2], ["[]uint8 backing array", "main.item"], "{v}");
+        assert!(
+            top.evidence.retainer_path[0].starts_with("global main.registry .tenants ("),
+            "{v}: {:?}",
+            top.evidence.retainer_path
+        );
+        let fp = top.evidence.field_path.as_deref().unwrap();
+        // The shortest path to a body runs through the items map or the LRU's slots.
+        let via_map = fp == "main.registry .tenants [map value] .items [map value] .body";
+        let via_lru = fp.starts_with("main.registry .tenants [map value] .lru.slots [")
+            && fp.ends_with("] .body");
+        assert!(via_map || via_lru, "{v}: {fp}");
+    }
+}
+
+#[test]
+fn the_go_version_and_the_stack_frames_must_match() {
+    // The same program, as if built by another Go release: the version in its build info
+    // differs and nothing else does.
+    let mut bytes = read_exe("service-go1.27.exe");
+    let at: Vec<usize> = bytes
+        .windows(8)
+        .enumerate()
+        .filter(|(_, w)| *w == b"go1.27.3")
+        .map(|(i, _)| i)
+        .collect();
+    assert!(!at.is_empty(), "the build info's version");
+    for i in at {
+        bytes[i + 7] = b'2';
+    }
+    let e = Executable::parse(&bytes).unwrap();
+    assert_eq!(e.go_version.as_deref(), Some("go1.27.2"));
+    let (a, _) = analyse("service-go1.27.dump");
+    let mut heap = a.heap;
+    let err = heap.attach_executable(&e).unwrap_err();
+    assert!(
+        err.contains("built by go1.27.2, the dump was written by go1.27.3"),
+        "{err}"
+    );
+    // The PIE's data and bss have the same sizes as the plain build's, at other
+    // addresses: its functions are not where the dump's frames say.
+    let pie = Executable::parse(&read_exe("service-go1.27-pie.exe")).unwrap();
+    let err = heap.attach_executable(&pie).unwrap_err();
+    assert!(err.contains("the function at 0x"), "{err}");
+    // A PIE's own dump: the slide is computed and every check passes.
+    let (a, _) = analyse("service-go1.27-pie.dump");
+    let mut heap = a.heap;
+    heap.attach_executable(&pie).unwrap();
+    let n = heap.exe.as_ref().unwrap();
+    assert_ne!(n.bias, 0);
+    assert!(n.matched.contains("go1.27.3"), "{}", n.matched);
+    assert!(n.matched.contains("stack frames"), "{}", n.matched);
+}
+
+#[test]
+fn dwarf_is_read_with_globals_and_types() {
+    for v in SERVICE {
+        let t = std::time::Instant::now();
+        let e = Executable::parse(&read_exe(&format!("service-go{v}.exe"))).unwrap();
+        let d = e.dwarf.as_ref().expect("DWARF");
+        let g = d
+            .globals
+            .iter()
+            .find(|g| g.name == "main.registry")
+            .unwrap();
+        assert_eq!(d.types[g.typ as usize].name, "*main.Registry", "{v}");
+        assert!(e.go_version.as_deref().unwrap().starts_with("go1."), "{v}");
+        assert!(t.elapsed().as_secs() < 5, "{v}");
+    }
 }

@@ -98,6 +98,20 @@ fn cases() -> Vec<(String, Vec<String>)> {
             ));
         }
     }
+    for v in ["go1.19", "go1.22", "go1.27", "go1.27-pie"] {
+        let exe = common::exe_path(&format!("service-{v}.exe"));
+        for cmd in ["leaks", "classes", "summary"] {
+            for json in [false, true] {
+                let mut args = vec!["--exe".into(), exe.display().to_string(), cmd.into()];
+                if json {
+                    args.push("--json".into());
+                }
+                args.push(format!("tests/fixtures/dumps/service-{v}.dump"));
+                let ext = if json { "json" } else { "txt" };
+                cases.push((format!("service-{v}/{cmd}.exe.{ext}"), args));
+            }
+        }
+    }
     // Two programs: the diff warns.
     cases.push((
         "mixed/diff.txt".into(),

@@ -137,15 +137,15 @@ impl Classes {
             while next_typed < exe_typed.len() && exe_typed[next_typed].0 < id {
                 next_typed += 1;
             }
+            let walked = exe_typed.get(next_typed).filter(|t| t.0 == id).map(|t| t.1);
             let typed = match (headers.get(next_header), ifaces.get(next_iface)) {
                 (Some(&(o, t)), _) if o == id => Some((t, NameSource::MallocHeader)),
-                (_, Some(&(o, t))) if o == id => {
-                    Some((heap.iface_type_addrs[t as usize], NameSource::Interface))
-                }
-                _ => exe_typed
-                    .get(next_typed)
-                    .filter(|t| t.0 == id)
-                    .map(|t| (t.1, NameSource::ExeType)),
+                // With the executable, an interface's `*T` names the object a `T`.
+                (_, Some(&(o, t))) if o == id => Some((
+                    walked.unwrap_or(heap.iface_type_addrs[t as usize]),
+                    NameSource::Interface,
+                )),
+                _ => walked.map(|t| (t, NameSource::ExeType)),
             };
             let sampled = heap
                 .alloc_samples

@@ -42,8 +42,9 @@ pub struct Evidence {
     pub alloc_sites: Vec<Share>,
     /// A retainer path: the root label, then one line per object from the root down.
     pub retainer_path: Vec<String>,
-    /// The same path as Go fields (`main.registry .tenants [map value] .items`), when the
-    /// executable typed the heap ([`name_paths`]).
+    /// A path as Go fields (`main.registry .tenants [map value] .items`), when the
+    /// executable typed the heap ([`name_paths`]); for an accumulation, on to an object of
+    /// the class it mostly holds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field_path: Option<String>,
     /// The object the retainer path leads to.
@@ -114,7 +115,7 @@ pub fn findings(a: &Analysis, classes: &Classes, groups: &[Group]) -> Findings {
         points.push(cur);
     }
     for &p in &points {
-        let (cls, sites) = holdings(a, classes, children, p);
+        let (cls, sites, example) = holdings(a, classes, children, p);
         let name = &classes.classes[classes.of[p as usize] as usize].name;
         let held = cls
             .first()
@@ -135,7 +136,8 @@ pub fn findings(a: &Analysis, classes: &Classes, groups: &[Group]) -> Findings {
                 classes: cls,
                 alloc_sites: sites,
                 retainer_path: path_lines(a, classes, p),
-                path_to: Some(p),
+                // As fields, the path goes on to what it mostly holds.
+                path_to: example.or(Some(p)),
                 object: Some(format!("0x{:x}", h.objects.value_addr(p))),
                 ..Evidence::default()
             },
@@ -442,16 +444,17 @@ fn holdings(
     classes: &Classes,
     children: &crate::heap::Csr,
     top: u32,
-) -> (Vec<Share>, Vec<Share>) {
+) -> (Vec<Share>, Vec<Share>, Option<ObjectId>) {
     use std::collections::HashMap;
     let h = &a.heap;
-    let mut by_class: HashMap<u32, (u64, u64)> = HashMap::new();
+    // (objects, bytes, an example) per class.
+    let mut by_class: HashMap<u32, (u64, u64, ObjectId)> = HashMap::new();
     let mut by_bucket: HashMap<u32, (u64, u64)> = HashMap::new();
     let mut stack = vec![top];
     let mut budget = 4_000_000u32;
     while let Some(v) = stack.pop() {
         let size = h.objects.size.get(v as usize);
-        let e = by_class.entry(classes.of[v as usize]).or_default();
+        let e = by_class.entry(classes.of[v as usize]).or_insert((0, 0, v));
         e.0 += 1;
         e.1 += size;
         let i = h.alloc_samples.partition_point(|s| s.0 < v);
@@ -468,16 +471,21 @@ fn holdings(
         }
         stack.extend_from_slice(children.neighbors(v));
     }
-    let mut cls: Vec<Share> = by_class
+    let mut cls: Vec<(Share, ObjectId)> = by_class
         .into_iter()
-        .map(|(c, (n, b))| Share {
-            name: classes.classes[c as usize].name.clone(),
-            objects: n,
-            bytes: b,
+        .map(|(c, (n, b, ex))| {
+            let s = Share {
+                name: classes.classes[c as usize].name.clone(),
+                objects: n,
+                bytes: b,
+            };
+            (s, ex)
         })
         .collect();
-    cls.sort_by(|x, y| y.bytes.cmp(&x.bytes).then(x.name.cmp(&y.name)));
+    cls.sort_by(|(x, _), (y, _)| y.bytes.cmp(&x.bytes).then(x.name.cmp(&y.name)));
     cls.truncate(5);
+    let example = cls.first().map(|c| c.1);
+    let cls: Vec<Share> = cls.into_iter().map(|c| c.0).collect();
     // Sites: merge buckets that share the first non-runtime frame.
     let mut sites: HashMap<String, (u64, u64)> = HashMap::new();
     for (b, (n, bytes)) in by_bucket {
@@ -507,7 +515,7 @@ fn holdings(
         .collect();
     sites.sort_by(|x, y| y.bytes.cmp(&x.bytes).then(x.name.cmp(&y.name)));
     sites.truncate(5);
-    (cls, sites)
+    (cls, sites, example)
 }
 
 /// The shortest retainer path as lines: the root's label, then each object.

@@ -56,15 +56,18 @@ pub fn type_evidence(heap: &Heap, id: ObjectId) -> Option<(u64, NameSource)> {
     if let Ok(i) = heap.header_types.binary_search_by_key(&id, |h| h.0) {
         return Some((heap.header_types[i].1, NameSource::MallocHeader));
     }
+    let walked = heap.exe.as_ref().and_then(|n| {
+        let i = n.typed.binary_search_by_key(&id, |t| t.0).ok()?;
+        Some(n.typed[i].1)
+    });
     let i = heap.iface_types.partition_point(|h| h.0 < id);
     match heap.iface_types.get(i) {
-        Some(&(o, t)) if o == id => {
-            Some((heap.iface_type_addrs[t as usize], NameSource::Interface))
-        }
-        _ => heap.exe.as_ref().and_then(|n| {
-            let i = n.typed.binary_search_by_key(&id, |t| t.0).ok()?;
-            Some((n.typed[i].1, NameSource::ExeType))
-        }),
+        // With the executable, an interface's `*T` names the object a `T`.
+        Some(&(o, t)) if o == id => Some((
+            walked.unwrap_or(heap.iface_type_addrs[t as usize]),
+            NameSource::Interface,
+        )),
+        _ => walked.map(|t| (t, NameSource::ExeType)),
     }
 }
 

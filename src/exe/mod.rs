@@ -19,6 +19,7 @@
 use object::{Object, ObjectSection, ObjectSymbol, SectionKind, SymbolKind};
 
 pub mod dwarf;
+pub mod model;
 pub mod types;
 
 /// Why an executable could not be used.
@@ -52,6 +53,8 @@ pub struct Executable {
     pub has_symbols: bool,
     /// Data and bss symbols, by address.
     pub globals: Vec<Global>,
+    /// Function symbols: (entry address, name), by address.
+    pub funcs: Vec<(u64, String)>,
     /// The data and bss sections as linked: (address, size).
     pub data: Option<(u64, u64)>,
     pub bss: Option<(u64, u64)>,
@@ -131,6 +134,9 @@ impl Executable {
             if name == "runtime.types" {
                 exe.types_base = Some(sym.address());
             }
+            if sym.kind() == SymbolKind::Text && !name.is_empty() {
+                exe.funcs.push((sym.address(), name.clone()));
+            }
             if sym.kind() == SymbolKind::Data && sym.size() > 0 && !name.is_empty() {
                 exe.globals.push(Global {
                     addr: sym.address(),
@@ -142,6 +148,8 @@ impl Executable {
         exe.globals
             .sort_by_key(|g| (g.addr, std::cmp::Reverse(g.size)));
         exe.globals.dedup_by_key(|g| g.addr);
+        exe.funcs.sort();
+        exe.funcs.dedup_by_key(|f| f.0);
         if exe.types_base.is_none() {
             exe.types_base = exe.types_from_moduledata(&file);
         }
@@ -270,6 +278,12 @@ impl Executable {
         }
         let bytes = self.read(at, usize::try_from(len).ok()?)?;
         Some(String::from_utf8_lossy(bytes).into_owned())
+    }
+
+    /// The function whose entry is at a linked address.
+    pub fn func_at(&self, entry: u64) -> Option<&str> {
+        let i = self.funcs.binary_search_by_key(&entry, |f| f.0).ok()?;
+        Some(&self.funcs[i].1)
     }
 
     /// The global whose symbol covers a linked address, with the offset into it.

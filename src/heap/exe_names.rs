@@ -10,6 +10,8 @@ use super::Heap;
 pub struct ExeNames {
     /// e.g. "ELF amd64, with symbols".
     pub described: String,
+    /// What proved it wrote the dump, e.g. "data and bss segments, go1.27.3, 40 frames".
+    pub matched: String,
     /// Runtime address minus linked address (non-zero for position-independent builds).
     pub bias: u64,
     /// (descriptor address, Go type string), by address.
@@ -25,20 +27,19 @@ pub struct ExeNames {
     /// Globals whose DWARF type the walk started from.
     pub typed_globals: u64,
     /// (runtime address, type key) of each global DWARF describes, by address.
-    pub global_types: Vec<(u64, crate::analysis::typing::Key)>,
+    pub global_types: Vec<(u64, crate::exe::model::Key)>,
     /// Values the compiler placed in data or bss that a global points at (`var r =
     /// &T{…}`): (address, size, type key, the global's name), by address.
-    pub statics: Vec<(u64, u64, crate::analysis::typing::Key, String)>,
+    pub statics: Vec<(u64, u64, crate::exe::model::Key, String)>,
     /// The types typing used, for naming fields along paths.
-    pub nodes: std::collections::HashMap<
-        crate::analysis::typing::Key,
-        std::rc::Rc<crate::analysis::typing::model::Node>,
-    >,
+    pub nodes: crate::exe::model::Nodes,
 }
 
 impl Heap {
     /// Reads names from `exe`, after checking that it is the program that wrote this dump:
-    /// the same architecture, and data and bss segments of the sizes the dump has.
+    /// the same architecture, data and bss segments of the sizes the dump has (their
+    /// distance gives a PIE's slide), the same Go version, and stack frames whose functions
+    /// are the executable's functions at those addresses.
     pub fn attach_executable(&mut self, exe: &Executable) -> Result<(), String> {
         if !self.params.arch.is_empty() && self.params.arch != exe.arch {
             return Err(format!(
@@ -72,6 +73,32 @@ impl Heap {
         }
         let bias =
             bias.ok_or("neither the dump nor the executable has data or bss segments to match")?;
+        if let (Some(built), false) = (&exe.go_version, self.params.go_version.is_empty()) {
+            if self.params.go_version.starts_with("go") && *built != self.params.go_version {
+                return Err(format!(
+                    "this executable did not write the dump: it was built by {built}, the dump was written by {}",
+                    self.params.go_version
+                ));
+            }
+        }
+        // Stack frames name the function at their entry PC: the executable's symbol there
+        // must have that name (a stripped binary has no symbols to check).
+        let mut frames_checked = 0u64;
+        for f in self.frames.iter().filter(|f| f.entry_pc != 0).take(256) {
+            let Some(name) = exe.func_at(f.entry_pc.wrapping_sub(bias)) else {
+                continue;
+            };
+            let dumped = self.str(f.func);
+            // Assembly functions' symbols carry their ABI (`runtime.systemstack_switch.abi0`).
+            let name = name.strip_suffix(".abi0").unwrap_or(name);
+            if !dumped.is_empty() && name != dumped {
+                return Err(format!(
+                    "this executable did not write the dump: the function at 0x{:x} is {name} in it, {dumped} in the dump",
+                    f.entry_pc
+                ));
+            }
+            frames_checked += 1;
+        }
         let mut addrs: Vec<u64> = self
             .header_types
             .iter()
@@ -83,16 +110,25 @@ impl Heap {
             .collect();
         addrs.sort_unstable();
         addrs.dedup();
+        let mut matched = "data and bss segments".to_string();
+        if let Some(v) = &exe.go_version {
+            matched.push_str(&format!(", {v}"));
+        }
+        if frames_checked > 0 {
+            matched.push_str(&format!(", {frames_checked} stack frames' functions"));
+        }
         let mut names = ExeNames {
             bias,
+            matched,
             described: format!(
                 "{} {}, {}",
                 exe.format,
                 exe.arch,
-                if exe.has_symbols {
-                    "with symbols"
-                } else {
-                    "stripped"
+                match (exe.has_symbols, exe.dwarf.is_some()) {
+                    (true, true) => "with symbols and DWARF",
+                    (true, false) => "with symbols, without DWARF",
+                    (false, true) => "without symbols, with DWARF",
+                    (false, false) => "stripped",
                 }
             ),
             ..ExeNames::default()
@@ -138,5 +174,34 @@ impl Heap {
         let g = &n.globals[i];
         let off = addr - g.addr;
         (off < g.size).then_some((g.name.as_str(), off))
+    }
+
+    /// A data or bss address as Go names it: `main.cfg.handlers[2]` inside a global
+    /// (typed by DWARF), `main.registry .tenants` inside the value a global points at that
+    /// the compiler laid out in data or bss, or `main.cache+0x8` by symbol alone.
+    pub fn global_field(&self, addr: u64) -> Option<String> {
+        let n = self.exe.as_ref()?;
+        let st = n
+            .statics
+            .partition_point(|s| s.0 <= addr)
+            .checked_sub(1)
+            .map(|i| &n.statics[i])
+            .filter(|s| addr - s.0 < s.1);
+        if let Some((at, _, k, owner)) = st {
+            let f = crate::exe::model::field_path(&n.nodes, *k, addr - at);
+            return Some(format!("{owner} {f}").trim_end().to_string());
+        }
+        let (name, off) = self.global_at(addr)?;
+        let typed = n
+            .global_types
+            .partition_point(|g| g.0 <= addr)
+            .checked_sub(1)
+            .map(|i| n.global_types[i])
+            .filter(|g| addr - g.0 == off);
+        Some(match typed {
+            Some((_, k)) => format!("{name}{}", crate::exe::model::field_path(&n.nodes, k, off)),
+            None if off > 0 => format!("{name}+0x{off:x}"),
+            None => name.to_string(),
+        })
     }
 }

@@ -510,15 +510,17 @@ impl Heap {
         }
     }
 
-    /// `global main.cache+0x8 (bss +0x18, 0x…)` with the executable's symbols, else
+    /// `global main.cache+0x8 (bss +0x18, 0x…)` with the executable's symbols (with its
+    /// DWARF, `global main.cfg.handlers[2] (…)`), else
     /// `global in bss segment +0x18 (0x…)`.
     fn global_label(&self, segment: &str, seg: &Segment, offset: u64) -> String {
         let at = segment_addr(seg, offset);
-        match seg.addr.checked_add(offset).and_then(|a| self.global_at(a)) {
-            Some((name, 0)) => format!("global {name} ({segment} +0x{offset:x}, {at})"),
-            Some((name, off)) => {
-                format!("global {name}+0x{off:x} ({segment} +0x{offset:x}, {at})")
-            }
+        match seg
+            .addr
+            .checked_add(offset)
+            .and_then(|a| self.global_field(a))
+        {
+            Some(name) => format!("global {name} ({segment} +0x{offset:x}, {at})"),
             None => format!("global in {segment} segment +0x{offset:x} ({at})"),
         }
     }

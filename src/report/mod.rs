@@ -170,9 +170,11 @@ pub fn summary(a: &Analysis) -> Summary {
         decode_error: h.decode_error.as_ref().map(|e| e.to_string()),
         executable: h.exe.as_ref().map(|n| {
             format!(
-                "{}: {} globals; {} types named, {} type words not; {} objects typed, {} of them by following typed words",
+                "{}; matched by {}; {} globals, {} walked from their DWARF types; {} types named, {} type words not; {} objects typed, {} of them by following typed words",
                 n.described,
+                n.matched,
                 n.globals.len(),
+                n.typed_globals,
                 n.types.len(),
                 n.unnamed_types,
                 n.typed.len(),

@@ -16,16 +16,15 @@
 //! binary has no DWARF: the walk then starts from the dump's own evidence and follows the
 //! descriptors, and maps' internals stay untyped.
 
-pub mod model;
 pub mod paths;
 
 use std::collections::HashMap;
 
+pub use crate::exe::model::{Key, HOLDS_ELEMENTS};
+use crate::exe::model::{Model, Shape, Special};
 use crate::exe::Executable;
 use crate::format::read_word;
 use crate::heap::{Heap, ObjectId};
-pub use model::{Key, HOLDS_ELEMENTS};
-use model::{Model, Shape, Special};
 
 /// What the pass did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -60,7 +59,7 @@ pub fn type_heap(
         queue: Vec::new(),
         statics: Vec::new(),
         statics_seen: std::collections::HashSet::new(),
-        owner: 0,
+        owner: NO_OWNER,
         static_values: Vec::new(),
         stack: Vec::new(),
         typed: 0,
@@ -117,6 +116,7 @@ pub fn type_heap(
             w.stack.push((key, 0));
             w.values(&bytes);
         }
+        w.owner = NO_OWNER;
     }
 
     loop {
@@ -142,6 +142,7 @@ pub fn type_heap(
             w.stack.push((key, 0));
             w.values(&bytes);
         }
+        w.owner = NO_OWNER;
         let Some(o) = w.queue.pop() else { break };
         let i = o as usize;
         let Some(elem) = w.elem_of(w.ty[i]) else {
@@ -196,20 +197,16 @@ pub fn type_heap(
     names.walked = stats.typed;
     let mut statics: Vec<(u64, u64, Key, String)> = w_statics
         .into_iter()
-        .map(|(a, size, k, o)| {
-            (
-                a,
-                size,
-                k,
-                owners.get(o as usize).cloned().unwrap_or_default(),
-            )
-        })
+        .filter_map(|(a, size, k, o)| Some((a, size, k, owners.get(o as usize)?.clone())))
         .collect();
     statics.sort_by_key(|s| s.0);
     names.statics = statics;
     names.typed_globals = stats.globals;
     stats
 }
+
+/// A static value no global's walk reached first (from an object: `runtime.m0` from a `g`).
+const NO_OWNER: u32 = u32::MAX;
 
 /// The walk's state.
 struct Walk<'h, 'm, 'e> {

@@ -7,85 +7,9 @@
 //! internals (header, directory, table) say nothing; a map's groups and buckets say
 //! `[map key]` or `[map value]`.
 
-use std::rc::Rc;
-
-use super::model::{Key, Node, Shape, Special, HOLDS_ELEMENTS};
+use crate::exe::model::{field_path, Key};
 use crate::format::read_word;
 use crate::heap::{ExeNames, Heap, ObjectId, RootKind};
-
-fn node(names: &ExeNames, k: Key) -> Option<&Rc<Node>> {
-    names.nodes.get(&(k & !HOLDS_ELEMENTS))
-}
-
-/// The element type of an object that holds elements (see [`HOLDS_ELEMENTS`]).
-fn elem_of(names: &ExeNames, k: Key) -> Option<Key> {
-    let n = node(names, k)?;
-    match (&n.shape, &n.special) {
-        (Shape::Slice(e), _) => Some(*e),
-        (_, Special::ChanHeader { elem, .. }) => Some(*elem),
-        (_, Special::SwissHeader { table_ptr, .. }) => Some(*table_ptr),
-        _ => None,
-    }
-}
-
-/// The path of the byte at `off` within a value (or an object) of type `k`: `.lru.slots`,
-/// `[3]`, `[map value]`, or "" for a pointer at offset 0.
-pub fn field_path(names: &ExeNames, k: Key, off: u64) -> String {
-    let mut out = String::new();
-    let (mut k, mut off) = (k, off);
-    if k & HOLDS_ELEMENTS != 0 {
-        let Some(e) = elem_of(names, k) else {
-            return out;
-        };
-        let size = node(names, e).map_or(0, |n| n.size);
-        if size == 0 {
-            return out;
-        }
-        out.push_str(&format!("[{}]", off / size));
-        (k, off) = (e, off % size);
-    } else if let Some(size) = node(names, k).map(|n| n.size).filter(|&s| s > 0) {
-        // An object of a type may hold several (a map's groups or buckets).
-        off %= size;
-    }
-    let mut in_map = false;
-    for _ in 0..64 {
-        let Some(n) = node(names, k) else { break };
-        match &n.shape {
-            Shape::Struct(fields) => {
-                in_map |= n.special == Special::MapSlots;
-                let Some(f) = fields.iter().rev().find(|f| {
-                    f.offset <= off
-                        && node(names, f.typ).map_or(true, |t| off - f.offset < t.size.max(1))
-                }) else {
-                    break;
-                };
-                if in_map {
-                    match &*f.name {
-                        "keys" | "key" => out.push_str(" [map key]"),
-                        "values" | "elems" | "elem" => out.push_str(" [map value]"),
-                        _ => {}
-                    }
-                } else {
-                    out.push('.');
-                    out.push_str(&f.name);
-                }
-                (k, off) = (f.typ, off - f.offset);
-            }
-            Shape::Array { elem, .. } => {
-                let size = node(names, *elem).map_or(0, |n| n.size);
-                if size == 0 {
-                    break;
-                }
-                if !in_map {
-                    out.push_str(&format!("[{}]", off / size));
-                }
-                (k, off) = (*elem, off % size);
-            }
-            _ => break,
-        }
-    }
-    out.trim_start().to_string()
-}
 
 /// Whether hops out of an object of this type are the runtime's plumbing.
 fn internal(name: &str) -> bool {
@@ -142,46 +66,21 @@ pub fn path_text(
 ) -> Option<String> {
     let names = heap.exe.as_ref()?;
     let mut parts: Vec<String> = Vec::new();
-    match root {
+    parts.push(match root {
         Some(RootKind::Data { offset }) | Some(RootKind::Bss { offset }) => {
             let seg = if matches!(root, Some(RootKind::Data { .. })) {
                 &heap.data
             } else {
                 &heap.bss
             };
-            let addr = seg.addr.wrapping_add(*offset);
-            let st = names
-                .statics
-                .partition_point(|s| s.0 <= addr)
-                .checked_sub(1)
-                .map(|i| &names.statics[i])
-                .filter(|s| addr - s.0 < s.1);
-            if let Some((sa, _, k, owner)) = st {
-                // The value a global points at, laid out in data or bss by the compiler.
-                let f = field_path(names, *k, addr - sa);
-                parts.push(format!("{owner} {f}").trim_end().to_string());
-            } else {
-                parts.push(match heap.global_at(addr) {
-                    Some((name, off)) => {
-                        let g = names
-                            .global_types
-                            .partition_point(|g| g.0 <= addr)
-                            .checked_sub(1)
-                            .map(|i| names.global_types[i]);
-                        let inner = match g {
-                            Some((gaddr, k)) if addr - gaddr == off => field_path(names, k, off),
-                            _ if off > 0 => format!("+0x{off:x}"),
-                            _ => String::new(),
-                        };
-                        format!("{name}{inner}")
-                    }
-                    None => heap.root_label(root?),
-                })
+            match heap.global_field(seg.addr.wrapping_add(*offset)) {
+                Some(g) => g,
+                None => heap.root_label(root?),
             }
         }
-        Some(r) => parts.push(heap.root_label(r)),
-        None => parts.push("(root)".to_string()),
-    }
+        Some(r) => heap.root_label(r),
+        None => "(root)".to_string(),
+    });
     for w in objects.windows(2) {
         let (a, b) = (w[0], w[1]);
         let Some(k) = key_of(names, a) else {
@@ -193,7 +92,7 @@ pub fn path_text(
         }
         match pointer_offset(heap, a, b, read) {
             Some(off) => {
-                let f = field_path(names, k, off);
+                let f = field_path(&names.nodes, k, off);
                 if !f.is_empty() {
                     parts.push(f);
                 }

@@ -82,6 +82,18 @@ pub(crate) fn load(path: &Path) -> Result<Analysis, String> {
     Ok(Analysis::new(heap))
 }
 
+/// Names the findings' retainer paths by field when an executable typed the heap (the
+/// pointers' offsets are read again from the dump).
+fn name_paths(f: &mut leaks::Findings, a: &Analysis, dump: &Path) -> Result<(), String> {
+    if a.heap.exe.is_none() {
+        return Ok(());
+    }
+    let file = File::open(dump).map_err(|e| format!("{}: {e}", dump.display()))?;
+    let mut chunks = dumpscope::load::Chunks::new(|off, len| read_at(&file, off, len));
+    leaks::name_paths(f, a, &mut |off, len| chunks.get(off, len));
+    Ok(())
+}
+
 /// Up to `len` bytes of `file` at `offset`.
 fn read_at(file: &File, offset: u64, len: usize) -> Option<Vec<u8>> {
     use std::io::{Read, Seek, SeekFrom};
@@ -195,7 +207,9 @@ fn run(cli: Cli) -> Result<(), String> {
             fail_on,
             json,
         } => {
-            let (_, _, f) = leaks::analyse(&load(&dump)?);
+            let a = load(&dump)?;
+            let (_, _, mut f) = leaks::analyse(&a);
+            name_paths(&mut f, &a, &dump)?;
             if json {
                 print_json(&f)?;
             } else {

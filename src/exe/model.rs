@@ -1,4 +1,4 @@
-//! One view of Go types for the typing walk, from the executable's DWARF where it has the
+//! One view of Go types for typing the heap (`analysis::typing`), from the executable's DWARF where it has the
 //! type and from the runtime's type descriptors otherwise (stripped binaries, types DWARF
 //! does not describe).
 //!
@@ -9,9 +9,9 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use crate::exe::dwarf::{DType, Dwarf, Tag};
-use crate::exe::types::kind;
-use crate::exe::Executable;
+use super::dwarf::{DType, Dwarf, Tag};
+use super::types::kind;
+use super::Executable;
 
 /// A type: a runtime descriptor address, or `DWARF_KEY | index << 1`.
 pub type Key = u64;
@@ -392,6 +392,83 @@ impl<'e> Model<'e> {
         let t = self.dwarf?.types.get(i as usize)?;
         (!t.name.is_empty()).then(|| go_name(&t.name))
     }
+}
+
+/// Nodes by key, as typing leaves them for naming fields.
+pub type Nodes = HashMap<Key, Rc<Node>>;
+
+fn node(names: &Nodes, k: Key) -> Option<&Rc<Node>> {
+    names.get(&(k & !HOLDS_ELEMENTS))
+}
+
+/// The element type of an object that holds elements (see [`HOLDS_ELEMENTS`]).
+pub fn elem_of(names: &Nodes, k: Key) -> Option<Key> {
+    let n = node(names, k)?;
+    match (&n.shape, &n.special) {
+        (Shape::Slice(e), _) => Some(*e),
+        (_, Special::ChanHeader { elem, .. }) => Some(*elem),
+        (_, Special::SwissHeader { table_ptr, .. }) => Some(*table_ptr),
+        _ => None,
+    }
+}
+
+/// The path of the byte at `off` within a value (or an object) of type `k`: `.lru.slots`,
+/// `[3]`, `[map value]`, or "" for a pointer at offset 0.
+pub fn field_path(names: &Nodes, k: Key, off: u64) -> String {
+    let mut out = String::new();
+    let (mut k, mut off) = (k, off);
+    if k & HOLDS_ELEMENTS != 0 {
+        let Some(e) = elem_of(names, k) else {
+            return out;
+        };
+        let size = node(names, e).map_or(0, |n| n.size);
+        if size == 0 {
+            return out;
+        }
+        out.push_str(&format!("[{}]", off / size));
+        (k, off) = (e, off % size);
+    } else if let Some(size) = node(names, k).map(|n| n.size).filter(|&s| s > 0) {
+        // An object of a type may hold several (a map's groups or buckets).
+        off %= size;
+    }
+    let mut in_map = false;
+    for _ in 0..64 {
+        let Some(n) = node(names, k) else { break };
+        match &n.shape {
+            Shape::Struct(fields) => {
+                in_map |= n.special == Special::MapSlots;
+                let Some(f) = fields.iter().rev().find(|f| {
+                    f.offset <= off
+                        && node(names, f.typ).map_or(true, |t| off - f.offset < t.size.max(1))
+                }) else {
+                    break;
+                };
+                if in_map {
+                    match &*f.name {
+                        "keys" | "key" => out.push_str(" [map key]"),
+                        "values" | "elems" | "elem" => out.push_str(" [map value]"),
+                        _ => {}
+                    }
+                } else {
+                    out.push('.');
+                    out.push_str(&f.name);
+                }
+                (k, off) = (f.typ, off - f.offset);
+            }
+            Shape::Array { elem, .. } => {
+                let size = node(names, *elem).map_or(0, |n| n.size);
+                if size == 0 {
+                    break;
+                }
+                if !in_map {
+                    out.push_str(&format!("[{}]", off / size));
+                }
+                (k, off) = (*elem, off % size);
+            }
+            _ => break,
+        }
+    }
+    out.trim_start().to_string()
 }
 
 /// DWARF's names for the runtime's internal types, as Go's own descriptors name such
