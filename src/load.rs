@@ -185,6 +185,50 @@ impl<F: FnMut(u64, usize) -> Option<Vec<u8>>> Chunks<F> {
         let at = (offset - start) as usize;
         self.cache[i].1.get(at..at + len).map(<[u8]>::to_vec)
     }
+
+    /// [`get`](Self::get) into a buffer the caller reuses.
+    pub fn read_into(&mut self, offset: u64, len: usize, buf: &mut Vec<u8>) -> bool {
+        let start = offset - offset % Self::CHUNK;
+        let Some(end) = offset.checked_add(len as u64) else {
+            return false;
+        };
+        if end > start + Self::CHUNK {
+            return match (self.read)(offset, len).filter(|b| b.len() == len) {
+                Some(b) => {
+                    *buf = b;
+                    true
+                }
+                None => false,
+            };
+        }
+        if !self.holds(offset) {
+            let Some(bytes) = (self.read)(start, Self::CHUNK as usize) else {
+                return false;
+            };
+            if self.cache.len() == Self::KEEP {
+                self.cache.remove(0);
+            }
+            self.cache.push((start, bytes));
+        }
+        let Some(c) = self.cache.iter().find(|c| c.0 == start) else {
+            return false;
+        };
+        let at = (offset - start) as usize;
+        match c.1.get(at..at + len) {
+            Some(b) => {
+                buf.clear();
+                buf.extend_from_slice(b);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether the chunk holding `offset` is in memory.
+    pub fn holds(&self, offset: u64) -> bool {
+        let start = offset - offset % Self::CHUNK;
+        self.cache.iter().any(|c| c.0 == start)
+    }
 }
 
 #[cfg(test)]

@@ -119,9 +119,8 @@ impl Classes {
 
         // Alloc samples and type hints are sorted by object: walk them alongside the objects.
         let (headers, ifaces) = (&heap.header_types, &heap.iface_types);
-        let exe_typed: &[(ObjectId, u64)] = heap.exe.as_ref().map_or(&[], |n| &n.typed);
+
         let (mut next_sample, mut next_header, mut next_iface) = (0usize, 0usize, 0usize);
-        let mut next_typed = 0usize;
         let mut last: Option<(Key, ClassId)> = None;
         for id in 0..n as ObjectId {
             let i = id as usize;
@@ -134,10 +133,7 @@ impl Classes {
             while next_iface < ifaces.len() && ifaces[next_iface].0 < id {
                 next_iface += 1;
             }
-            while next_typed < exe_typed.len() && exe_typed[next_typed].0 < id {
-                next_typed += 1;
-            }
-            let walked = exe_typed.get(next_typed).filter(|t| t.0 == id).map(|t| t.1);
+            let walked = heap.object_type(id);
             let typed = match (headers.get(next_header), ifaces.get(next_iface)) {
                 (Some(&(o, t)), _) if o == id => Some((t, NameSource::MallocHeader)),
                 // With the executable, an interface's `*T` names the object a `T`.

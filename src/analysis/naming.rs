@@ -56,10 +56,7 @@ pub fn type_evidence(heap: &Heap, id: ObjectId) -> Option<(u64, NameSource)> {
     if let Ok(i) = heap.header_types.binary_search_by_key(&id, |h| h.0) {
         return Some((heap.header_types[i].1, NameSource::MallocHeader));
     }
-    let walked = heap.exe.as_ref().and_then(|n| {
-        let i = n.typed.binary_search_by_key(&id, |t| t.0).ok()?;
-        Some(n.typed[i].1)
-    });
+    let walked = heap.object_type(id);
     let i = heap.iface_types.partition_point(|h| h.0 < id);
     match heap.iface_types.get(i) {
         // With the executable, an interface's `*T` names the object a `T`.

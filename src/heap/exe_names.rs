@@ -20,8 +20,13 @@ pub struct ExeNames {
     pub unnamed_types: u64,
     /// Globals in the data and bss segments, by address.
     pub globals: Vec<Global>,
-    /// (object, type descriptor) for every object `analysis::typing` typed, by object.
-    pub typed: Vec<(super::ObjectId, u64)>,
+    /// Each object's type as `analysis::typing` found it: an index into `keys` (0: not
+    /// typed), 4 B per object.
+    pub object_types: Vec<u32>,
+    /// The type keys `object_types` indexes; `keys[0]` is unused.
+    pub keys: Vec<crate::exe::model::Key>,
+    /// How many objects are typed.
+    pub typed: u64,
     /// How many of `typed` the walk reached (the rest are its seeds).
     pub walked: u64,
     /// Globals whose DWARF type the walk started from.
@@ -155,6 +160,13 @@ impl Heap {
             .collect();
         self.exe = Some(names);
         Ok(())
+    }
+
+    /// The type key `analysis::typing` gave an object.
+    pub fn object_type(&self, o: super::ObjectId) -> Option<crate::exe::model::Key> {
+        let n = self.exe.as_ref()?;
+        let i = *n.object_types.get(o as usize)?;
+        (i != 0).then(|| n.keys[i as usize])
     }
 
     /// The executable's name for a type descriptor address.

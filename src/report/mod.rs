@@ -177,7 +177,7 @@ pub fn summary(a: &Analysis) -> Summary {
                 n.typed_globals,
                 n.types.len(),
                 n.unnamed_types,
-                n.typed.len(),
+                n.typed,
                 n.walked
             )
         }),

@@ -35,16 +35,50 @@ pub struct TypingStats {
     pub globals: u64,
     /// Objects typed by following typed words.
     pub typed: u64,
+    /// Passes over the objects in address order the walk took.
+    pub sweeps: u32,
+}
+
+/// The dump's bytes, read again: object contents and segments.
+pub trait Contents {
+    /// `len` bytes at `offset` into `buf` (replacing what it held); false past the end.
+    fn read_into(&mut self, offset: u64, len: usize, buf: &mut Vec<u8>) -> bool;
+    /// Whether the bytes at `offset` are in memory now (reading them costs no I/O).
+    fn cached(&self, _offset: u64) -> bool {
+        true
+    }
+}
+
+/// A function from (offset, len) to the bytes: the whole file in memory, say.
+impl<F: FnMut(u64, usize) -> Option<Vec<u8>>> Contents for F {
+    fn read_into(&mut self, offset: u64, len: usize, buf: &mut Vec<u8>) -> bool {
+        match self(offset, len) {
+            Some(b) => {
+                *buf = b;
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// The file read in chunks, a few kept: reads within them are free.
+impl<F: FnMut(u64, usize) -> Option<Vec<u8>>> Contents for crate::load::Chunks<F> {
+    fn read_into(&mut self, offset: u64, len: usize, buf: &mut Vec<u8>) -> bool {
+        self.read_into(offset, len, buf)
+    }
+    fn cached(&self, offset: u64) -> bool {
+        self.holds(offset)
+    }
 }
 
 /// Types what it can; records each typed object in `heap.exe` (which must be set by
-/// `Heap::attach_executable`). `read(offset, len)` gives the dump's bytes (object
-/// contents and segments): a slice of the file, or reads from it.
-pub fn type_heap(
-    heap: &mut Heap,
-    exe: &Executable,
-    read: &mut dyn FnMut(u64, usize) -> Option<Vec<u8>>,
-) -> TypingStats {
+/// `Heap::attach_executable`). `read` gives the dump's bytes again.
+///
+/// Objects are walked in sweeps in address order, so the file is read mostly forwards:
+/// an object typed behind the sweep is walked at once when its bytes are in memory, else
+/// on the next sweep (after [`MAX_SWEEPS`], at once whatever the cost).
+pub fn type_heap(heap: &mut Heap, exe: &Executable, read: &mut dyn Contents) -> TypingStats {
     let Some(bias) = heap.exe.as_ref().map(|n| n.bias) else {
         return TypingStats::default();
     };
@@ -56,7 +90,10 @@ pub fn type_heap(
         model: &mut model,
         itab_type: &itab_type,
         ty: vec![0; n],
-        queue: Vec::new(),
+        keys: vec![0],
+        key_index: HashMap::new(),
+        pending: Pending::new(n),
+        read,
         statics: Vec::new(),
         statics_seen: std::collections::HashSet::new(),
         owner: NO_OWNER,
@@ -66,8 +103,8 @@ pub fn type_heap(
     };
     let mut stats = TypingStats::default();
     for &(o, t) in &w.heap.header_types {
-        w.ty[o as usize] = t;
-        w.queue.push(o);
+        w.set(o, t);
+        w.pending.mark(o);
     }
     for &(o, i) in &w.heap.iface_types {
         if w.ty[o as usize] != 0 {
@@ -81,11 +118,11 @@ pub fn type_heap(
             Some(_) => t,
         };
         if t != 0 {
-            w.ty[o as usize] = t;
-            w.queue.push(o);
+            w.set(o, t);
+            w.pending.mark(o);
         }
     }
-    stats.seeds = w.queue.len() as u64;
+    stats.seeds = w.pending.count;
 
     // Globals: their values are in the dump's data and bss segments.
     let mut global_types = Vec::new();
@@ -109,9 +146,11 @@ pub fn type_heap(
             if !node.ptrs || node.size == 0 || node.size > seg.size - (addr - seg.addr) {
                 continue;
             }
-            let Some(bytes) = read(seg.file_offset + (addr - seg.addr), node.size as usize) else {
+            let mut bytes = Vec::new();
+            let at = seg.file_offset + (addr - seg.addr);
+            if !w.read.read_into(at, node.size as usize, &mut bytes) {
                 continue;
-            };
+            }
             stats.globals += 1;
             w.stack.push((key, 0));
             w.values(&bytes);
@@ -119,6 +158,7 @@ pub fn type_heap(
         w.owner = NO_OWNER;
     }
 
+    let mut contents = Vec::new();
     loop {
         // Values the compiler laid out in data or bss (`&T{…}` in a global's initializer).
         while let Some((addr, key, owner)) = w.statics.pop() {
@@ -136,16 +176,20 @@ pub fn type_heap(
             if node.size == 0 || node.size > seg.size - (addr - seg.addr) {
                 continue;
             }
-            let Some(bytes) = read(seg.file_offset + (addr - seg.addr), node.size as usize) else {
+            let mut bytes = Vec::new();
+            if !w
+                .read
+                .read_into(seg.file_offset + (addr - seg.addr), node.size as usize, &mut bytes)
+            {
                 continue;
-            };
+            }
             w.stack.push((key, 0));
             w.values(&bytes);
         }
         w.owner = NO_OWNER;
-        let Some(o) = w.queue.pop() else { break };
+        let Some(o) = w.pending.pop() else { break };
         let i = o as usize;
-        let Some(elem) = w.elem_of(w.ty[i]) else {
+        let Some(elem) = w.elem_of(w.keys[w.ty[i] as usize]) else {
             continue;
         };
         let Some(t) = w.model.node(elem) else {
@@ -155,9 +199,12 @@ pub fn type_heap(
             continue;
         }
         let size = w.heap.objects.size.get(i);
-        let Some(contents) = read(w.heap.objects.file_offset.get(i), size as usize) else {
+        if !w
+            .read
+            .read_into(w.heap.objects.file_offset.get(i), size as usize, &mut contents)
+        {
             continue;
-        };
+        }
         let base = w.heap.objects.value_addr(o) - w.heap.objects.addr[i];
         let count = size.saturating_sub(base) / t.size;
         for k in (0..count).rev() {
@@ -165,17 +212,18 @@ pub fn type_heap(
         }
         w.values(&contents);
     }
+    stats.sweeps = w.pending.sweeps;
     stats.typed = w.typed;
     let ty = std::mem::take(&mut w.ty);
+    let type_keys = std::mem::take(&mut w.keys);
     let w_statics = std::mem::take(&mut w.static_values);
 
-    // Keep every typed object with its key, and name each key once.
+    // Keep every object's type index, and name each key once.
     let names = heap.exe.as_mut().expect("attached");
-    names.typed = (0..n as ObjectId)
-        .filter(|&o| ty[o as usize] != 0)
-        .map(|o| (o, ty[o as usize]))
-        .collect();
-    let mut keys: Vec<Key> = names.typed.iter().map(|t| t.1).collect();
+    names.typed = ty.iter().filter(|&&t| t != 0).count() as u64;
+    names.object_types = ty;
+    let mut keys: Vec<Key> = type_keys[1..].to_vec();
+    names.keys = type_keys;
     keys.extend(global_types.iter().map(|g| g.1));
     keys.sort_unstable();
     keys.dedup();
@@ -208,15 +256,90 @@ pub fn type_heap(
 /// A static value no global's walk reached first (from an object: `runtime.m0` from a `g`).
 const NO_OWNER: u32 = u32::MAX;
 
+/// After this many sweeps, objects typed behind the sweep are walked at once.
+pub const MAX_SWEEPS: u32 = 8;
+
+/// Typed objects whose contents are still to walk: a bit per object, taken in address
+/// order (a sweep), and a stack of those to walk at once.
+struct Pending {
+    bits: Vec<u64>,
+    count: u64,
+    now: Vec<ObjectId>,
+    /// Where the sweep is; objects at or before it wait for the next one.
+    cursor: u32,
+    sweeps: u32,
+}
+
+impl Pending {
+    fn new(n: usize) -> Pending {
+        Pending {
+            bits: vec![0; n.div_ceil(64)],
+            count: 0,
+            now: Vec::new(),
+            cursor: 0,
+            sweeps: 0,
+        }
+    }
+
+    fn mark(&mut self, o: ObjectId) {
+        let (w, b) = ((o / 64) as usize, o % 64);
+        if self.bits[w] & 1 << b == 0 {
+            self.bits[w] |= 1 << b;
+            self.count += 1;
+        }
+    }
+
+    /// Queues `o`: later in this sweep when it lies ahead, at once when it is behind and
+    /// cheap to read (or the sweeps are used up), else in the next sweep.
+    fn push(&mut self, o: ObjectId, cheap: impl FnOnce() -> bool) {
+        if o > self.cursor || (self.sweeps < MAX_SWEEPS && !cheap()) {
+            self.mark(o);
+        } else {
+            self.now.push(o);
+        }
+    }
+
+    fn pop(&mut self) -> Option<ObjectId> {
+        if let Some(o) = self.now.pop() {
+            return Some(o);
+        }
+        loop {
+            if self.count == 0 {
+                return None;
+            }
+            let mut w = (self.cursor / 64) as usize;
+            let mut word = self.bits.get(w).copied().unwrap_or(0) & (!0u64 << (self.cursor % 64));
+            while word == 0 && w + 1 < self.bits.len() {
+                w += 1;
+                word = self.bits[w];
+            }
+            if word == 0 {
+                // The sweep is over; the next starts from the lowest address.
+                self.sweeps += 1;
+                self.cursor = 0;
+                continue;
+            }
+            let o = w as u32 * 64 + word.trailing_zeros();
+            self.bits[w] &= !(1 << (o % 64));
+            self.count -= 1;
+            self.cursor = o;
+            return Some(o);
+        }
+    }
+}
+
 /// The walk's state.
 struct Walk<'h, 'm, 'e> {
     heap: &'h Heap,
     model: &'m mut Model<'e>,
     itab_type: &'h HashMap<u64, u64>,
-    /// Each object's key (0: untyped).
-    ty: Vec<Key>,
+    /// Each object's type, an index into `keys` (0: untyped): 4 B per object.
+    ty: Vec<u32>,
+    keys: Vec<Key>,
+    key_index: HashMap<Key, u32>,
     /// Typed objects whose contents are still to walk.
-    queue: Vec<ObjectId>,
+    pending: Pending,
+    read: &'h mut dyn Contents,
     /// Values in data or bss that typed pointers reach: (address, type, owner), each once.
     statics: Vec<(u64, Key, u32)>,
     statics_seen: std::collections::HashSet<(u64, Key)>,
@@ -230,6 +353,15 @@ struct Walk<'h, 'm, 'e> {
 }
 
 impl Walk<'_, '_, '_> {
+    fn set(&mut self, o: ObjectId, k: Key) {
+        let next = self.keys.len() as u32;
+        let i = *self.key_index.entry(k).or_insert(next);
+        if i == next {
+            self.keys.push(k);
+        }
+        self.ty[o as usize] = i;
+    }
+
     /// The type of the values an object of key `k` holds: `k` itself, or for an object
     /// that holds elements, the element type.
     fn elem_of(&mut self, k: Key) -> Option<Key> {
@@ -360,8 +492,9 @@ impl Walk<'_, '_, '_> {
         if value < start || stride == 0 || (value - start) % stride != 0 {
             return;
         }
-        self.ty[obj as usize] = label.unwrap_or(elem);
+        self.set(obj, label.unwrap_or(elem));
         self.typed += 1;
-        self.queue.push(obj);
+        let (read, at) = (&*self.read, self.heap.objects.file_offset.get(obj as usize));
+        self.pending.push(obj, || read.cached(at));
     }
 }

@@ -20,8 +20,8 @@ fn internal(name: &str) -> bool {
 
 /// The typed key of an object, if typing reached it.
 pub fn key_of(names: &ExeNames, o: ObjectId) -> Option<Key> {
-    let i = names.typed.binary_search_by_key(&o, |t| t.0).ok()?;
-    Some(names.typed[i].1)
+    let i = *names.object_types.get(o as usize)?;
+    (i != 0).then(|| names.keys[i as usize])
 }
 
 fn key_name(names: &ExeNames, k: Key) -> Option<&str> {

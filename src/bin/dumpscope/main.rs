@@ -69,9 +69,7 @@ pub(crate) fn load(path: &Path) -> Result<Analysis, String> {
         // they are read again from the file, a chunk at a time.
         let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let mut chunks = dumpscope::load::Chunks::new(|off, len| read_at(&file, off, len));
-        dumpscope::analysis::typing::type_heap(&mut heap, exe, &mut |off, len| {
-            chunks.get(off, len)
-        });
+        dumpscope::analysis::typing::type_heap(&mut heap, exe, &mut chunks);
     }
     if let Some(e) = &heap.decode_error {
         eprintln!(
