@@ -31,7 +31,7 @@ test-native: tools-native
 ## the wasm code itself in headless Chromium (wasm-bindgen-test; runner in .cargo/config.toml).
 test-web: tools dist
 	cargo clippy --no-default-features --features web --target wasm32-unknown-unknown --bins --test web_wasm -- -D warnings
-	cargo test --release --no-default-features --features web --lib web::
+	cargo test --release --no-default-features --features web --lib -- engine:: web::
 	cargo test --release --no-default-features --features web --test robustness session
 	cargo clippy --no-default-features --features web --example wasm_memory -- -D warnings
 	node tests/browser/e2e.mjs

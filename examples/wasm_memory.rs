@@ -16,7 +16,7 @@ use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use dumpscope::web::worker::session::{self, ByteSource, Session};
+use dumpscope::engine::session::{self, ByteSource, Session};
 
 /// wasm32 cannot grow past 4 GiB; the simulation reserves a little more to show overshoot.
 const REGION: usize = 6 << 30;
@@ -179,7 +179,7 @@ fn main() {
     let now = || start.elapsed().as_secs_f64() * 1000.0;
     let mut last = String::new();
     let mut tenth = 0;
-    let mut report = |p: dumpscope::web::protocol::Progress| {
+    let mut report = |p: dumpscope::engine::protocol::Progress| {
         let t = (p.bytes_read * 10 / p.total_bytes.max(1)) as i32;
         if std::env::var("DS_DEBUG_CAP").is_ok() && p.phase == "decode" && t > tenth {
             tenth = t;

@@ -11,11 +11,15 @@
 //!   goroutine groups, leak findings, diffs of dumps.
 //! - [`load`]: the feed/finish pipeline every front end uses.
 //! - [`report`]: plain serializable rows shared by the CLI and the web app.
+//! - [`engine`]: one analysed dump answering the web app's protocol (pages of rows, detail,
+//!   exports), hosted by the Web Worker and by `dumpscope serve`.
 //!
-//! Front ends: `src/bin/dumpscope/` (native CLI) and, behind the `web` feature, the
-//! browser app in `web` (a yew UI plus a Web Worker that owns the analysis).
+//! Front ends: `src/bin/dumpscope/` (native CLI, `dumpscope serve` included) and, behind
+//! the `web` feature, the browser app in `web` (a yew UI plus a Web Worker that hosts the
+//! engine).
 
 pub mod analysis;
+pub mod engine;
 pub mod exe;
 pub mod format;
 pub mod heap;

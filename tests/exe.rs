@@ -281,11 +281,7 @@ fn service_paths_read_as_fields() {
         let p = dumpscope::analysis::retainers::retainer_paths(&a, item, 1, &[])
             .pop()
             .unwrap();
-        let root = a
-            .heap
-            .roots_of(p.objects[0])
-            .first()
-            .map(|r| r.kind.clone());
+        let root = a.heap.roots_of(p.objects[0]).first().map(|r| r.kind);
         let text = dumpscope::analysis::typing::paths::path_text(
             &a.heap,
             root.as_ref(),

@@ -20,7 +20,6 @@ mod checks;
 #[allow(dead_code)]
 #[path = "../fuzz/src/graph.rs"]
 mod graph;
-#[cfg(feature = "web")]
 #[allow(dead_code)]
 #[path = "../fuzz/src/session.rs"]
 mod session_driver;
@@ -151,7 +150,7 @@ fn fuzz_regressions_stay_fixed() {
     });
     n += replay("analysis", checks::check_analysis);
     n += replay("graph", |d| checks::check_analysis(&graph::dump_from(d)));
-    // Session crashers are checked by the session test (web feature) and here as analyses.
+    // Session crashers are checked by the session test and here as analyses.
     n += replay("session", checks::check_analysis);
     assert!(
         n > 0,
@@ -159,9 +158,7 @@ fn fuzz_regressions_stay_fixed() {
     );
 }
 
-/// The web worker's session on the session crashers (needs the `web` feature:
-/// `cargo test --no-default-features --features web --test robustness session`).
-#[cfg(feature = "web")]
+/// The engine's session (the web worker's and `dumpscope serve`'s) on the session crashers.
 #[test]
 fn session_fuzz_regressions_stay_fixed() {
     replay("session", session_driver::drive);

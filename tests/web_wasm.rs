@@ -10,11 +10,11 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use dumpscope::engine::protocol::*;
+use dumpscope::engine::session::{self, Session, SliceSource, PAGE_MAX};
 use dumpscope::web::app::loading::{Landing, ProgressPanel};
 use dumpscope::web::app::virtual_table::{object_row, source_tag};
-use dumpscope::web::protocol::*;
 use dumpscope::web::wire;
-use dumpscope::web::worker::session::{self, Session, SliceSource, PAGE_MAX};
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;

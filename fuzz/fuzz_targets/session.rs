@@ -1,7 +1,7 @@
-//! The web worker's session on anything that decodes: every request the UI can send
-//! (pages of each table with each sort and filter, object details, contents, retainers,
-//! findings, compare, export) answers without panicking: a panic there kills the page's
-//! analysis.
+//! The engine's session (the web worker's and `dumpscope serve`'s) on anything that
+//! decodes: every request the UI can send (pages of each table with each sort and filter,
+//! object details, contents, retainers, findings, compare, export) answers without
+//! panicking: a panic there kills the page's analysis.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

@@ -1,10 +1,10 @@
-//! Drives the web worker's session (`dumpscope::web::worker::session`) the way the UI
+//! Drives the engine's session (`dumpscope::engine::session`) the way the UI
 //! does: load, then every kind of request, with the sorts, filters and offsets the views
 //! send and a few that only a broken or hostile page would. Nothing may panic: in the
 //! browser a panic is the crash panel.
 
-use dumpscope::web::protocol::*;
-use dumpscope::web::worker::session::{self, Session, SliceSource};
+use dumpscope::engine::protocol::*;
+use dumpscope::engine::session::{self, Session, SliceSource};
 
 use crate::checks::sample_objects;
 

@@ -570,11 +570,7 @@ pub fn name_paths(
         else {
             continue;
         };
-        let root = a
-            .heap
-            .roots_of(p.objects[0])
-            .first()
-            .map(|r| r.kind.clone());
+        let root = a.heap.roots_of(p.objects[0]).first().map(|r| r.kind);
         x.evidence.field_path =
             super::typing::paths::path_text(&a.heap, root.as_ref(), &p.objects, read);
     }

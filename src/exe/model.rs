@@ -167,8 +167,8 @@ impl<'e> Model<'e> {
         }
         self.cache.insert(k, None);
         let n = match self.dwarf_index(k) {
-            Some(i) => self.from_dwarf(i, depth),
-            None if k & DWARF_KEY == 0 => self.from_descriptor(k, depth),
+            Some(i) => self.build_dwarf(i, depth),
+            None if k & DWARF_KEY == 0 => self.build_descriptor(k, depth),
             None => None,
         }
         .map(Rc::new);
@@ -180,7 +180,7 @@ impl<'e> Model<'e> {
         self.node_depth(k, depth + 1).is_some_and(|n| n.ptrs)
     }
 
-    fn from_dwarf(&mut self, i: u32, depth: u32) -> Option<Node> {
+    fn build_dwarf(&mut self, i: u32, depth: u32) -> Option<Node> {
         let d = self.dwarf?;
         let t: &DType = d.types.get(i as usize)?;
         let key_of = |m: &Self, x: Option<u32>| x.map(|x| m.dwarf_key(x));
@@ -296,7 +296,7 @@ impl<'e> Model<'e> {
         Some(self.finish(size, shape, special, depth))
     }
 
-    fn from_descriptor(&mut self, k: Key, depth: u32) -> Option<Node> {
+    fn build_descriptor(&mut self, k: Key, depth: u32) -> Option<Node> {
         let t = self.exe.type_desc(k.wrapping_sub(self.bias))?;
         let rt = |a: u64| a.wrapping_add(self.bias);
         let shape = match t.kind {
@@ -439,7 +439,7 @@ pub fn field_path(names: &Nodes, k: Key, off: u64) -> String {
                 in_map |= n.special == Special::MapSlots;
                 let Some(f) = fields.iter().rev().find(|f| {
                     f.offset <= off
-                        && node(names, f.typ).map_or(true, |t| off - f.offset < t.size.max(1))
+                        && node(names, f.typ).is_none_or(|t| off - f.offset < t.size.max(1))
                 }) else {
                     break;
                 };

@@ -317,6 +317,10 @@ pub struct PathRow {
     pub roots: Vec<RootRow>,
     /// From the root-held object down to the target.
     pub objects: Vec<ObjectRow>,
+    /// The path as Go fields (`main.registry .tenants [map value] .items`), when the
+    /// executable typed the heap ([`name_paths`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -338,12 +342,28 @@ pub fn retainers(
         .map(|p| PathRow {
             roots: roots_of(&a.heap, p.objects[0], 3),
             objects: p.objects.iter().map(|&o| object_row(a, names, o)).collect(),
+            fields: None,
         })
         .collect();
     Retainers {
         target: object_row(a, names, id),
         roots: roots_of(&a.heap, id, 10),
         paths,
+    }
+}
+
+/// Fills each path's [`PathRow::fields`] from the executable's types, reading objects'
+/// contents with `read` to find which field holds each pointer.
+pub fn name_paths(
+    r: &mut Retainers,
+    a: &Analysis,
+    read: &mut dyn FnMut(u64, usize) -> Option<Vec<u8>>,
+) {
+    for p in &mut r.paths {
+        let ids: Vec<ObjectId> = p.objects.iter().map(|o| o.id).collect();
+        let Some(&first) = ids.first() else { continue };
+        let root = a.heap.roots_of(first).first().map(|r| r.kind);
+        p.fields = crate::analysis::typing::paths::path_text(&a.heap, root.as_ref(), &ids, read);
     }
 }
 

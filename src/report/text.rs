@@ -195,6 +195,9 @@ pub fn retainers(r: &Retainers) -> String {
         for root in &p.roots {
             let _ = writeln!(o, "  root: {}", esc(&root.label));
         }
+        if let Some(f) = &p.fields {
+            let _ = writeln!(o, "  fields: {}", esc(f));
+        }
         for (depth, x) in p.objects.iter().enumerate() {
             let _ = writeln!(
                 o,

@@ -1,4 +1,4 @@
-//! The JS shape of a [`protocol`](crate::web::protocol) message, shared by both ends
+//! The JS shape of a [`protocol`](crate::engine::protocol) message, shared by both ends
 //! (the UI's bridge and the worker): a plain object `{ json, blob? }` that `postMessage`
 //! structured-clones. `json` is the serde_json text of the envelope; `blob` is the `File`
 //! or `Blob` that travels beside it (a dump to load, an export to save).

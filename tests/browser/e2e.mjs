@@ -12,7 +12,7 @@ import { chromium } from 'playwright-core';
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -514,7 +514,11 @@ check('executable: names globals and types like the CLI; another program\'s is r
   await shot(page, 'classes-named');
   // The Go 1.19 build of the same program did not write this dump.
   await page.setInputFiles(T('open-exe'), path.join(FIXTURES, 'prodlike-go1.19.exe'));
-  await page.waitForSelector(T('exe-status'));
+  // The status says "reading …" until the worker answers.
+  await page.waitForFunction(() => {
+    const e = document.querySelector('[data-testid="exe-status"]');
+    return e && !e.textContent.startsWith('reading');
+  });
   const status = await page.innerText(T('exe-status'));
   assert(status.includes('did not write the dump'), `status: ${status}`);
   assertEq(await page.innerText(T('exe-summary')), `Names from the executable — ${named.executable}`, 'names kept');
@@ -729,6 +733,65 @@ check('privacy: every request stayed on the origin and carried no body', async (
 check('no uncaught errors in the page', async () => {
   const real = pageErrors.filter((e) => !e.includes('ERR_INTERNET_DISCONNECTED') && !e.includes('Failed to load resource'));
   assert(real.length === 0, real.join('\n'));
+});
+
+// ---------------------------------------------------------------- dumpscope serve
+// The same app with the engine in a native process (`dumpscope serve`): the page loads from
+// the printed URL, finds the dump already open there and sends every request to it, on
+// 127.0.0.1. Its own context, so its POSTs to the engine stay out of the privacy check above.
+check('serve: the local engine shows the CLI object count, every request to 127.0.0.1', async () => {
+  const dump = 'tests/fixtures/dumps/basic-go1.27.dump';
+  const expected = cli('summary', '--json', dump);
+  const child = spawn(CLI, ['serve', dump, '--site', 'dist', '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true });
+  try {
+    const url = await new Promise((resolve, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`no URL from dumpscope serve in 60 s: ${stderr}`)), 60000);
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = out.match(/^(http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{32})$/m);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+      child.on('exit', (code) => reject(new Error(`dumpscope serve exited (${code}): ${stderr}`)));
+    });
+    const local = new URL(url).origin + '/';
+    const p = await ctx.newPage();
+    const seen = [];
+    const errs = [];
+    p.on('request', (r) => seen.push(`${r.method()} ${r.url()}`));
+    p.on('pageerror', (e) => errs.push(String(e)));
+    p.on('console', (m) => {
+      if (m.type() === 'error') errs.push(m.text());
+    });
+    await p.goto(url);
+    assertEq(await waitLoaded(p), expected.objects, 'objects on the overview');
+    assert((await p.innerText(T('local-engine'))).includes('local engine'), 'no "local engine" in the header');
+    assert(!(await p.$(T('open-another'))), 'the local engine page offers to open another dump');
+    // A view that pages rows from the engine.
+    await nav(p, 'classes');
+    await p.waitForSelector(T('class-row'));
+    await shot(p, 'serve-classes');
+    // An export is the body of the engine's HTTP answer, saved like the worker's Blob.
+    await nav(p, 'export');
+    const [download] = await Promise.all([p.waitForEvent('download'), p.click(T('export-button'))]);
+    const file = path.join(OUT, 'serve-objects.csv');
+    await download.saveAs(file);
+    assertEq(fs.readFileSync(file, 'utf8').trim().split('\r\n').length - 1, expected.objects, 'exported rows');
+    const away = seen.filter((r) => !r.split(' ')[1].startsWith(local) && !/ (blob|data):/.test(r));
+    assert(away.length === 0, `requests not to ${local}: ${away.join(', ')}`);
+    assert(seen.some((r) => r === `POST ${local}api`), `no POST to the engine: ${seen.join(', ')}`);
+    assert(!seen.some((r) => r.includes('worker')), `a worker was started: ${seen.join(', ')}`);
+    assert(errs.length === 0, errs.join('\n'));
+  } finally {
+    await ctx.close();
+    child.kill();
+  }
 });
 
 // ---------------------------------------------------------------- shareable reports

@@ -177,10 +177,11 @@ pub fn type_heap(heap: &mut Heap, exe: &Executable, read: &mut dyn Contents) -> 
                 continue;
             }
             let mut bytes = Vec::new();
-            if !w
-                .read
-                .read_into(seg.file_offset + (addr - seg.addr), node.size as usize, &mut bytes)
-            {
+            if !w.read.read_into(
+                seg.file_offset + (addr - seg.addr),
+                node.size as usize,
+                &mut bytes,
+            ) {
                 continue;
             }
             w.stack.push((key, 0));
@@ -199,10 +200,11 @@ pub fn type_heap(heap: &mut Heap, exe: &Executable, read: &mut dyn Contents) -> 
             continue;
         }
         let size = w.heap.objects.size.get(i);
-        if !w
-            .read
-            .read_into(w.heap.objects.file_offset.get(i), size as usize, &mut contents)
-        {
+        if !w.read.read_into(
+            w.heap.objects.file_offset.get(i),
+            size as usize,
+            &mut contents,
+        ) {
             continue;
         }
         let base = w.heap.objects.value_addr(o) - w.heap.objects.addr[i];

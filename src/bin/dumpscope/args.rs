@@ -142,6 +142,22 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The web app with the analysis in this process, for dumps too large for a browser tab:
+    /// serves the app and the engine on 127.0.0.1 and prints the URL to open (it carries the
+    /// access token).
+    Serve {
+        dump: PathBuf,
+        /// The port on 127.0.0.1 (0: a free one).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// The built web app (`make dist`). Default: ./dist, else the dist/ of the source
+        /// tree this binary was built in.
+        #[arg(long, value_name = "DIR")]
+        site: Option<PathBuf>,
+        /// Open the URL in the default browser.
+        #[arg(long)]
+        open: bool,
+    },
 }
 
 /// `--fail-on`: 0.3 or 30%. A bare number above 1 is refused, not read as a percentage:

@@ -1,10 +1,13 @@
 //! `dumpscope`: the native command-line front end over the dumpscope core: argument
 //! parsing and dispatch. The text it prints is `report::text`; `bench.rs` is the benchmark
-//! harness, `inputs.rs` what it reads besides dumps (the report key, lists of dumps).
+//! harness, `inputs.rs` what it reads besides dumps (the report key, lists of dumps),
+//! `serve.rs` the web app's engine over HTTP on 127.0.0.1 (`http.rs`: the HTTP it speaks).
 
 mod args;
 mod bench;
+mod http;
 mod inputs;
+mod serve;
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -167,13 +170,32 @@ fn run(cli: Cli) -> Result<(), String> {
                 .map(|s| find_object(&a, s))
                 .collect::<Result<Vec<_>, _>>()?;
             let c = Classes::compute(&a);
-            let r = report::retainers(&a, Names::Classes(&c), id, paths, &excluded);
+            let mut r = report::retainers(&a, Names::Classes(&c), id, paths, &excluded);
+            if a.heap.exe.is_some() {
+                let file = File::open(&dump).map_err(|e| format!("{}: {e}", dump.display()))?;
+                let mut chunks = dumpscope::load::Chunks::new(|off, len| read_at(&file, off, len));
+                report::name_paths(&mut r, &a, &mut |off, len| chunks.get(off, len));
+            }
             if json {
                 return print_json(&r);
             }
             text::retainers(&r)
         }
         Command::Bench { dump, json } => return bench::bench(&dump, json),
+        Command::Serve {
+            dump,
+            port,
+            site,
+            open,
+        } => {
+            return serve::serve(serve::Options {
+                dump: &dump,
+                port,
+                site: site.as_deref(),
+                open,
+                exe: cli.exe.as_deref().zip(EXE.get()),
+            })
+        }
         Command::Goroutines { dump, all, json } => {
             let a = load(&dump)?;
             if all {

@@ -9,7 +9,7 @@ use super::bridge::Reply;
 use super::ctx::AppCtx;
 use super::fmt;
 use super::route::{parse_addr, Route, ViewKind};
-use crate::web::protocol::*;
+use crate::engine::protocol::*;
 
 const SHOW: usize = 100;
 

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use super::bridge::Bridge;
 use super::route::Route;
-use crate::web::protocol::Loaded;
+use crate::engine::protocol::Loaded;
 
 /// What every view needs.
 #[derive(Clone, PartialEq)]

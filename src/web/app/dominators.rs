@@ -10,7 +10,7 @@ use super::bridge::Reply;
 use super::ctx::AppCtx;
 use super::fmt;
 use super::route::{Route, ViewKind};
-use crate::web::protocol::*;
+use crate::engine::protocol::*;
 
 const PAGE: u32 = 50;
 

@@ -1,6 +1,8 @@
 //! The Export view: whole tables as CSV or JSON, the summary as JSON, the shareable report
 //! and the pprof profile. The worker writes each file and names it; the browser saves it.
 
+use std::rc::Rc;
+
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlAnchorElement, HtmlSelectElement};
 use yew::prelude::*;
@@ -8,7 +10,7 @@ use yew::prelude::*;
 use super::bridge::{Bridge, Reply};
 use super::ctx::AppCtx;
 use super::fmt;
-use crate::web::protocol::*;
+use crate::engine::protocol::*;
 
 /// A file the worker wrote and the browser saved: its name, what it holds (" (12 rows)"),
 /// and the object URL for "save again".
@@ -33,10 +35,10 @@ fn file_of(r: &Response) -> Option<(&str, String)> {
     }
 }
 
-/// Asks the worker for a file and saves the Blob that comes back; `status` gets the saved
-/// file or the reason there is none. `busy` is set while the worker works.
+/// Asks the engine for a file and saves the Blob that comes back; `status` gets the saved
+/// file or the reason there is none. `busy` is set while the engine works.
 fn request_file(
-    bridge: &Bridge,
+    bridge: &Rc<Bridge>,
     req: Request,
     busy: &UseStateHandle<bool>,
     status: &UseStateHandle<Option<Result<Saved, String>>>,

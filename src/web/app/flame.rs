@@ -11,7 +11,7 @@ use super::bridge::Reply;
 use super::ctx::AppCtx;
 use super::fmt;
 use super::route::{Route, ViewKind};
-use crate::web::protocol::*;
+use crate::engine::protocol::*;
 
 /// Drawing units: the SVG scales to the panel's width.
 const W: f64 = 1200.0;

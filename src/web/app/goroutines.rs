@@ -7,7 +7,7 @@ use super::ctx::AppCtx;
 use super::fmt;
 use super::list_views::FilterBox;
 use crate::analysis::naming::is_runtime_func;
-use crate::web::protocol::*;
+use crate::engine::protocol::*;
 
 const PAGE: u32 = 100;
 

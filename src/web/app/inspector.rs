@@ -12,7 +12,7 @@ use super::ctx::AppCtx;
 use super::fmt;
 use super::route::{parse_addr, Route, ViewKind};
 use super::virtual_table::{source_tag, VirtualTable};
-use crate::web::protocol::*;
+use crate::engine::protocol::*;
 
 #[derive(Properties, PartialEq)]
 pub struct InspectorProps {

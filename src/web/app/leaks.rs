@@ -7,7 +7,7 @@ use super::bridge::Reply;
 use super::ctx::AppCtx;
 use super::fmt;
 use super::route::{parse_addr, Route, ViewKind};
-use crate::web::protocol::*;
+use crate::engine::protocol::*;
 
 fn kind_title(kind: &str) -> &str {
     match kind {

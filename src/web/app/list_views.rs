@@ -9,7 +9,7 @@ use super::ctx::AppCtx;
 use super::fmt;
 use super::route::Route;
 use super::virtual_table::VirtualTable;
-use crate::web::protocol::*;
+use crate::engine::protocol::*;
 
 #[derive(Properties, PartialEq)]
 pub struct FilterProps {

@@ -4,7 +4,7 @@ use web_sys::{DragEvent, File, HtmlInputElement};
 use yew::prelude::*;
 
 use super::fmt;
-use crate::web::protocol::Progress;
+use crate::engine::protocol::Progress;
 
 #[derive(Properties, PartialEq)]
 pub struct LandingProps {

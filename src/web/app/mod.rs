@@ -33,7 +33,7 @@ use wasm_bindgen::JsCast;
 use web_sys::File;
 use yew::prelude::*;
 
-use crate::web::protocol::*;
+use crate::engine::protocol::*;
 use bridge::{Bridge, Reply};
 use ctx::AppCtx;
 use route::{Route, ViewKind};
@@ -158,11 +158,19 @@ impl App {
                                 fmt::bytes(loaded.wasm_memory_bytes)) }
                         </span>
                         <span class="spacer-x"></span>
-                        <loading::FileButton testid="open-exe" on_file={ctx.link().callback(Msg::AttachExe)}
-                            label={if s.executable.is_some() { "Another executable…" } else { "Add the executable…" }}
-                            title="The Go binary that wrote this dump: names its globals and types (stripped binaries too). It is read here, never uploaded." />
-                        <loading::FileButton testid="open-another" label="Open another dump…"
-                            on_file={ctx.link().callback(Msg::Open)} />
+                        if self.bridge.is_local() {
+                            // The dump and its executable are dumpscope serve's arguments.
+                            <span class="badge" data-testid="local-engine"
+                                title="Analysed by the dumpscope serve process on this machine, which served this page. Start it with --exe BIN to name globals and types.">
+                                { "local engine" }
+                            </span>
+                        } else {
+                            <loading::FileButton testid="open-exe" on_file={ctx.link().callback(Msg::AttachExe)}
+                                label={if s.executable.is_some() { "Another executable…" } else { "Add the executable…" }}
+                                title="The Go binary that wrote this dump: names its globals and types (stripped binaries too). It is read here, never uploaded." />
+                            <loading::FileButton testid="open-another" label="Open another dump…"
+                                on_file={ctx.link().callback(Msg::Open)} />
+                        }
                     </header>
                     <div class="banners">
                         if let Some(e) = &s.decode_error {
@@ -231,7 +239,10 @@ impl Component for App {
             exe_status: None,
             _hashchange: hashchange,
         };
-        if route.sample {
+        if app.bridge.is_local() {
+            // dumpscope serve opened its dump before it served this page.
+            app.load(ctx, Request::Status, None, "local engine".into());
+        } else if route.sample {
             app.load(
                 ctx,
                 Request::LoadUrl {
@@ -312,6 +323,8 @@ impl Component for App {
                         self.generation += 1;
                         self.state = LoadState::Ready(Rc::new(*l));
                     }
+                    // The answer to `Status` when no dump is open.
+                    Response::Ready => self.state = LoadState::Idle,
                     Response::LoadFailed { message } | Response::Error { message } => {
                         self.state = LoadState::Failed(message);
                         self.set_sample(false);
@@ -348,7 +361,11 @@ impl Component for App {
                 <div class="center">
                     <div class="error-panel" data-testid="error-panel" role="alert">
                         <h2>{ "The analysis stopped" }</h2>
-                        <p>{ "The worker that analyses the dump crashed. The dump has not left this browser." }</p>
+                        if self.bridge.is_local() {
+                            <p>{ "The dumpscope serve process that analyses the dump crashed: start it again." }</p>
+                        } else {
+                            <p>{ "The worker that analyses the dump crashed. The dump has not left this browser." }</p>
+                        }
                         <pre class="mono">{ message }</pre>
                         <div class="row">
                             <button onclick={link.callback(|_| Msg::Restart)}>{ "Start over" }</button>
@@ -436,9 +453,12 @@ pub fn run() {
         web_sys::console::error_1(&format!("dumpscope panicked: {message}").into());
         show_panic(&message);
     }));
-    // Offline use after the first visit (the service worker caches the app's own files).
-    let sw = window().navigator().service_worker();
-    let _ = sw.register("sw.js");
+    // Offline use after the first visit (the service worker caches the app's own files);
+    // not for a page of dumpscope serve, which is only there while it runs.
+    if bridge::local_token().is_none() {
+        let sw = window().navigator().service_worker();
+        let _ = sw.register("sw.js");
+    }
     let Some(root) = window().document().and_then(|d| d.get_element_by_id("app")) else {
         return;
     };

@@ -7,7 +7,7 @@ use super::bridge::Reply;
 use super::ctx::AppCtx;
 use super::fmt;
 use super::route::{Route, ViewKind};
-use crate::web::protocol::*;
+use crate::engine::protocol::*;
 
 /// Cells in the treemap (the rest is one "other" cell).
 const TREEMAP_CELLS: u32 = 40;

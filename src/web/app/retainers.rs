@@ -8,7 +8,7 @@ use super::ctx::AppCtx;
 use super::fmt;
 use super::inspector::AddressBox;
 use super::route::{Route, ViewKind};
-use crate::web::protocol::*;
+use crate::engine::protocol::*;
 
 const MAX_PATHS: u32 = 10;
 
@@ -27,7 +27,7 @@ fn go(route: Route) {
 #[function_component]
 pub fn RetainersPanel(props: &RetainersProps) -> Html {
     let app = use_context::<AppCtx>().expect("AppCtx");
-    let view = use_state(|| None::<Result<crate::web::protocol::RetainersView, String>>);
+    let view = use_state(|| None::<Result<crate::engine::protocol::RetainersView, String>>);
     {
         let view = view.clone();
         let bridge = app.bridge.clone();

@@ -17,7 +17,7 @@ use super::ctx::AppCtx;
 use super::fmt;
 use super::route::{Route, ViewKind};
 use crate::analysis::naming::NameSource;
-use crate::web::protocol::*;
+use crate::engine::protocol::*;
 
 /// Must match `.vt .tr { height }` in www/style.css.
 pub const ROW_H: f64 = 24.0;

@@ -12,9 +12,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, BlobPropertyBag, DedicatedWorkerGlobalScope, FileReaderSync, MessageEvent};
 
-use crate::web::protocol::*;
+use crate::engine::protocol::*;
+use crate::engine::session::{self, ByteSource, FileBody, OutFile, Reply, WorkerState};
 use crate::web::wire;
-use crate::web::worker::session::{self, ByteSource, FileBody, OutFile, Reply, WorkerState};
 
 /// A `File` or `Blob` read slice by slice; the bytes are never all in memory.
 struct BlobSource {

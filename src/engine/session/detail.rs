@@ -3,10 +3,10 @@
 
 use super::{err, ByteSource, Session};
 use crate::analysis::retainers;
+use crate::engine::protocol::*;
 use crate::format::read_word;
 use crate::heap::{flags, ObjectId};
 use crate::report;
-use crate::web::protocol::*;
 
 /// Bytes of contents sent with an object's details; more on request.
 pub const CONTENTS_FIRST: u32 = 4096;

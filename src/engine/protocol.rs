@@ -1,8 +1,11 @@
-//! The messages between the UI thread and the analysis worker.
+//! The messages between the UI thread and the analysis engine.
 //!
-//! Every message is a JS object `{ json: "<serde_json of Envelope>", blob?: Blob }`: the
-//! JSON carries the typed message, `blob` carries a `File`/`Blob` handle where one travels
-//! (the dump to load, an export to save). The UI never reads the dump itself.
+//! The engine is hosted by the Web Worker or by `dumpscope serve`. To the worker, every
+//! message is a JS object `{ json: "<serde_json of Envelope>", blob?: Blob }`: the JSON
+//! carries the typed message, `blob` carries a `File`/`Blob` handle where one travels (the
+//! dump to load, an export to save). To `dumpscope serve`, a request is the body of a
+//! `POST /api` and the answer is the response's JSON, or the file with the envelope in a
+//! header. The UI never reads the dump itself.
 //!
 //! The UI asks for *pages* of rows (offset, limit, sort, filter) and gets `total` back, as
 //! Chrome DevTools' heap snapshot worker does: no table is ever sent whole.
@@ -77,6 +80,10 @@ pub enum Request {
     Pprof,
     /// The flame graph of retained memory (`analysis::flame`).
     Flame,
+    /// What the engine holds: `Loaded` as the open dump's load answered it (names from an
+    /// executable included), or `Ready` when no dump is open. `dumpscope serve` opens its
+    /// dump before the page loads: this is how the page learns which one.
+    Status,
 }
 
 /// The tables the worker can page through.
@@ -136,7 +143,7 @@ pub enum ExportFormat {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Response {
-    /// The worker's message handler is installed.
+    /// The worker's message handler is installed; as the answer to `Status`, no dump is open.
     Ready,
     Progress(Progress),
     Loaded(Box<Loaded>),
@@ -199,7 +206,8 @@ pub struct Loaded {
     pub file_size: u64,
     pub decode_ms: f64,
     pub analysis_ms: f64,
-    /// The worker's wasm linear memory after the analysis: its peak, since it never shrinks.
+    /// The memory the engine holds after the analysis, at its peak: the worker's wasm
+    /// linear memory (it never shrinks), or the peak resident memory of `dumpscope serve`.
     #[serde(default)]
     pub wasm_memory_bytes: u64,
     pub summary: Summary,

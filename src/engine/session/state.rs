@@ -2,13 +2,15 @@
 //! its contents are read from — and every decision about a request that is not JS glue: the
 //! open dump is freed before the next one is read, the memory a new analysis may use, how
 //! often progress is posted, what each failure says, and which answers carry a file.
-//! `web::worker::entry` only moves bytes between the `File`, `postMessage` and this.
+//! `web::worker::entry` only moves bytes between the `File`, `postMessage` and this;
+//! `dumpscope serve` between the file on disk, HTTP and this.
 
 use super::load::{load_within, memory_limit, Throttle};
 use super::{err, ByteSource, Reply, Session};
 use crate::analysis::Analysis;
+use crate::engine::protocol::*;
+use crate::exe::Executable;
 use crate::report::redact::ReportKey;
-use crate::web::protocol::*;
 
 /// No dump, or one open dump: its session and its file.
 pub struct WorkerState<S> {
@@ -16,14 +18,19 @@ pub struct WorkerState<S> {
     source: Option<S>,
     /// What the last load answered, for the answer after an executable names the dump.
     loaded: Option<Loaded>,
+    /// Whether an analysis must fit in what wasm32 can still give (the worker), rather than
+    /// use what the machine has (`dumpscope serve`).
+    wasm32: bool,
 }
 
+/// The worker's state: every analysis within wasm32's 4 GiB.
 impl<S> Default for WorkerState<S> {
     fn default() -> WorkerState<S> {
         WorkerState {
             session: None,
             source: None,
             loaded: None,
+            wasm32: true,
         }
     }
 }
@@ -49,14 +56,14 @@ pub fn url_file_name(url: &str) -> String {
     url.rsplit('/').next().unwrap_or(url).to_string()
 }
 
-/// Reads and analyses `source` within what wasm32 can still give (`memory_in_use` is the
-/// linear memory the worker holds now), posting progress at most every
-/// [`PROGRESS_EVERY_MS`](super::load::PROGRESS_EVERY_MS) milliseconds and at each phase.
+/// Reads and analyses `source` within `limit` bytes when there is one, posting progress at
+/// most every [`PROGRESS_EVERY_MS`](super::load::PROGRESS_EVERY_MS) milliseconds and at each
+/// phase.
 fn analyse(
     source: &dyn ByteSource,
     now: &dyn Fn() -> f64,
     post: &mut dyn FnMut(Progress),
-    memory_in_use: &dyn Fn() -> u64,
+    limit: Option<u64>,
 ) -> Result<(Analysis, f64, f64), String> {
     let mut throttle = Throttle::default();
     let mut report = |p: Progress| {
@@ -64,16 +71,27 @@ fn analyse(
             post(p);
         }
     };
-    load_within(
-        source,
-        now,
-        &mut report,
-        Some(memory_limit(memory_in_use())),
-    )
-    .map_err(|e| e.to_string())
+    load_within(source, now, &mut report, limit).map_err(|e| e.to_string())
+}
+
+impl<S> WorkerState<S> {
+    /// The state of a native host (`dumpscope serve`): analyses are not held to wasm32's
+    /// 4 GiB, only to what the machine can give.
+    pub fn native() -> WorkerState<S> {
+        WorkerState {
+            wasm32: false,
+            ..WorkerState::default()
+        }
+    }
 }
 
 impl<S: ByteSource> WorkerState<S> {
+    /// What a new analysis may use: in the worker, what wasm32 can still give
+    /// (`memory_in_use` is the linear memory it holds now); natively, no limit.
+    fn limit(&self, memory_in_use: &dyn Fn() -> u64) -> Option<u64> {
+        self.wasm32.then(|| memory_limit(memory_in_use()))
+    }
+
     /// The open dump's session.
     pub fn session(&self) -> Option<&Session> {
         self.session.as_ref()
@@ -90,9 +108,13 @@ impl<S: ByteSource> WorkerState<S> {
         post: &mut dyn FnMut(Progress),
         memory_in_use: &dyn Fn() -> u64,
     ) -> Response {
-        *self = WorkerState::default();
+        // The open dump is freed before the next one is read.
+        self.session = None;
+        self.source = None;
+        self.loaded = None;
+        let limit = self.limit(memory_in_use);
         let analysed = source.and_then(|source| {
-            let (a, decode_ms, analysis_ms) = analyse(&source, now, post, memory_in_use)?;
+            let (a, decode_ms, analysis_ms) = analyse(&source, now, post, limit)?;
             Ok((source, a, decode_ms, analysis_ms))
         });
         let (source, analysis, decode_ms, analysis_ms) = match analysed {
@@ -134,6 +156,23 @@ impl<S: ByteSource> WorkerState<S> {
         bytes: Result<Vec<u8>, String>,
         memory_in_use: &dyn Fn() -> u64,
     ) -> Response {
+        if self.session.is_none() {
+            return err("open a dump before its executable");
+        }
+        match bytes.and_then(|b| Executable::parse(&b).map_err(|e| e.to_string())) {
+            Ok(exe) => self.attach_executable(name, &exe, memory_in_use),
+            Err(e) => err(format!("{name}: {e}")),
+        }
+    }
+
+    /// [`attach_exe`](Self::attach_exe) with the executable already parsed (`dumpscope
+    /// serve --exe`).
+    pub fn attach_executable(
+        &mut self,
+        name: &str,
+        exe: &Executable,
+        memory_in_use: &dyn Fn() -> u64,
+    ) -> Response {
         let (Some(session), Some(source), Some(loaded)) = (
             self.session.as_mut(),
             self.source.as_ref(),
@@ -141,13 +180,7 @@ impl<S: ByteSource> WorkerState<S> {
         ) else {
             return err("open a dump before its executable");
         };
-        let exe = match bytes
-            .and_then(|b| crate::exe::Executable::parse(&b).map_err(|e| e.to_string()))
-        {
-            Ok(exe) => exe,
-            Err(e) => return err(format!("{name}: {e}")),
-        };
-        if let Err(e) = session.attach_exe(name, &exe, source) {
+        if let Err(e) = session.attach_exe(name, exe, source) {
             return err(e);
         }
         loaded.summary = session.summary();
@@ -165,21 +198,26 @@ impl<S: ByteSource> WorkerState<S> {
         post: &mut dyn FnMut(Progress),
         memory_in_use: &dyn Fn() -> u64,
     ) -> Response {
+        let limit = self.limit(memory_in_use);
         let Some(session) = self.session.as_mut() else {
             return Response::LoadFailed {
                 message: "open a dump before adding one to compare".into(),
             };
         };
-        match source.and_then(|source| analyse(&source, now, post, memory_in_use)) {
+        match source.and_then(|source| analyse(&source, now, post, limit)) {
             Ok((a, _, _)) => session.add_baseline(name, a),
             Err(message) => load_failed(&name, &message),
         }
     }
 
-    /// Answers a request about the open dump: `Export`, `Pprof` and `Report` with a file,
-    /// every query as [`Session::handle`] does.
+    /// Answers a request about the open dump: `Status` with what the last load answered,
+    /// `Export`, `Pprof` and `Report` with a file, every query as [`Session::handle`] does.
     pub fn answer(&mut self, req: &Request) -> Reply {
         match req {
+            Request::Status => match &self.loaded {
+                Some(l) => Response::Loaded(Box::new(l.clone())).into(),
+                None => Response::Ready.into(),
+            },
             Request::Export {
                 table,
                 sort,
@@ -306,6 +344,46 @@ mod tests {
             w.answer(&Request::Findings).resp,
             Response::Error { ref message } if message == NO_DUMP
         ));
+    }
+
+    #[test]
+    fn a_native_state_is_not_held_to_wasm32() {
+        fn full<'a>(w: &mut WorkerState<SliceSource<'a>>, bytes: &'a [u8]) -> Response {
+            w.open(
+                "basic.dump".into(),
+                Ok(SliceSource(bytes)),
+                &|| 0.0,
+                &mut |_| {},
+                &|| WASM32_MAX_MEMORY,
+            )
+        }
+        let bytes = fixture("basic-go1.27.dump");
+        // With wasm32's 4 GiB in use the worker has nothing left; natively the dump opens,
+        // and the next one too.
+        let refused = full(&mut WorkerState::default(), &bytes);
+        assert!(
+            matches!(refused, Response::LoadFailed { .. }),
+            "{refused:?}"
+        );
+        let mut native = WorkerState::native();
+        for _ in 0..2 {
+            let r = full(&mut native, &bytes);
+            assert!(matches!(r, Response::Loaded(_)), "{r:?}");
+        }
+    }
+
+    #[test]
+    fn status_answers_what_the_load_answered() {
+        let bytes = fixture("prodlike-go1.27.dump");
+        let mut empty = WorkerState::<SliceSource>::default();
+        assert_eq!(empty.answer(&Request::Status), Reply::from(Response::Ready));
+        let (mut w, loaded) = opened(&bytes, "prodlike.dump");
+        assert_eq!(w.answer(&Request::Status), Reply::from(loaded));
+        // After an executable, the names it brought.
+        let exe = Executable::parse(&fixture("prodlike-go1.27.exe")).unwrap();
+        let named = w.attach_executable("prodlike.exe", &exe, &|| 0);
+        assert!(matches!(&named, Response::Loaded(l) if l.summary.executable.is_some()));
+        assert_eq!(w.answer(&Request::Status), Reply::from(named));
     }
 
     #[test]

@@ -34,10 +34,10 @@ mod test_support;
 use std::rc::Rc;
 
 use crate::analysis::Analysis;
+use crate::engine::class_table::{ClassTable, Leaks};
+use crate::engine::protocol::*;
 use crate::heap::{Csr, Heap, ObjectId};
 use crate::report;
-use crate::web::protocol::*;
-use crate::web::worker::class_table::{ClassTable, Leaks};
 
 pub use compare::{Baseline, COMPARE_MAX};
 pub use detail::{CONTENTS_FIRST, CONTENTS_MAX, PATH_END};
@@ -122,7 +122,8 @@ impl Session {
             | Request::LoadCompare { .. }
             | Request::Export { .. }
             | Request::Report { .. }
-            | Request::Pprof => err("not a query"),
+            | Request::Pprof
+            | Request::Status => err("not a query"),
             Request::Flame => Response::Flame(Box::new(self.flame())),
         }
     }

@@ -3,7 +3,7 @@
 //! Class and function names come from the dump: CSV cells that a spreadsheet would run as a
 //! formula (leading `=`, `+`, `-`, `@`, tab or CR) are prefixed with `'`.
 
-use crate::web::protocol::{ClassRow, ExportFormat, GroupRow, ObjRow};
+use crate::engine::protocol::{ClassRow, ExportFormat, GroupRow, ObjRow};
 
 /// One CSV cell.
 pub fn csv_cell(s: &str) -> String {

@@ -7,8 +7,8 @@ use crate::analysis::classes::Classes;
 use crate::analysis::goroutines;
 use crate::analysis::leaks::{self, Findings};
 use crate::analysis::Analysis;
+use crate::engine::protocol::{ClassRow, FindingEntry, GroupRow};
 use crate::report;
-use crate::web::protocol::{ClassRow, FindingEntry, GroupRow};
 
 pub struct ClassTable {
     pub classes: Classes,

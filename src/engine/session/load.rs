@@ -3,10 +3,10 @@
 //! crashing it.
 
 use crate::analysis::{Analysis, AnalysisPhase};
+use crate::engine::protocol::Progress;
 use crate::format::DecodeError;
 use crate::heap::BuildPhase;
 use crate::load::Loader;
-use crate::web::protocol::Progress;
 
 /// Random access to the dump's bytes.
 #[allow(clippy::len_without_is_empty)]
@@ -125,8 +125,8 @@ fn too_large(objects: u64, pointers: u64, limit: u64, projected: bool) -> Option
     (need > allowed).then(|| {
         LoadError::TooLarge(format!(
             "This dump is too large for a browser tab: {}{} objects and {} pointers need about {:.1} MB of memory to analyse, \
-             and this tab can give the analysis {:.1} MB. The dumpscope command line analyses it natively with the same \
-             code (e.g. `dumpscope summary FILE`).",
+             and this tab can give the analysis {:.1} MB. Run `dumpscope serve FILE` instead: the same app, with the \
+             analysis in a native dumpscope process on this machine (the dump stays on it).",
             if projected { "by the first part of the file, about " } else { "" },
             objects,
             pointers,
@@ -266,6 +266,8 @@ mod tests {
             m.contains(&format!("{:.1} MB", limit as f64 / 1048576.0)),
             "{m}"
         );
+        // It says what to do instead.
+        assert!(m.contains("`dumpscope serve FILE`"), "{m}");
         // With room to spare the same dump loads.
         assert!(load_within(&SliceSource(&bytes), &|| 0.0, &mut |_| {}, Some(1 << 30)).is_ok());
     }

@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use super::Session;
-use crate::web::protocol::*;
+use crate::engine::protocol::*;
 
 /// Row orders are cached per (table, sort, filter); a few recent ones are kept, holding at
 /// most one and a half object tables' worth of ids in all: each full order is 4 B per

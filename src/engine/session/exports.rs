@@ -6,10 +6,10 @@
 use super::{err, Session};
 use crate::analysis::classes::Classes;
 use crate::analysis::Analysis;
+use crate::engine::export;
+use crate::engine::protocol::*;
 use crate::report::redact::ReportKey;
 use crate::report::{html, share};
-use crate::web::protocol::*;
-use crate::web::worker::export;
 
 /// A file for the browser to save; the response that announces it carries its name.
 #[derive(Debug, PartialEq)]

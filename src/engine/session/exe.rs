@@ -3,8 +3,8 @@
 
 use super::{ByteSource, Session};
 use crate::analysis::typing;
+use crate::engine::class_table::ClassTable;
 use crate::exe::Executable;
-use crate::web::worker::class_table::ClassTable;
 
 impl Session {
     /// Names the dump from `exe` (refused when it did not write this dump) and types what
@@ -21,7 +21,7 @@ impl Session {
             .attach_executable(exe)
             .map_err(|e| format!("{name}: {e}"))?;
         let mut chunks = crate::load::Chunks::new(|off, len| src.read(off, len).ok());
-        typing::type_heap(&mut self.a.heap, exe, &mut |off, len| chunks.get(off, len));
+        typing::type_heap(&mut self.a.heap, exe, &mut chunks);
         self.classes = ClassTable::compute(&self.a);
         self.leaks = None;
         self.flame = None;

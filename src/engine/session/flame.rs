@@ -2,7 +2,7 @@
 //! nodes too narrow to see.
 
 use super::Session;
-use crate::web::protocol::*;
+use crate::engine::protocol::*;
 
 impl Session {
     /// The flame graph of retained memory, without the nodes too narrow to see (built once).

@@ -4,7 +4,7 @@
 use super::{err, Session};
 use crate::analysis::classes::Classes;
 use crate::analysis::{diff, Analysis};
-use crate::web::protocol::*;
+use crate::engine::protocol::*;
 
 /// Most dumps in a comparison (the current one included).
 pub const COMPARE_MAX: usize = 3;

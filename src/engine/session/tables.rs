@@ -2,7 +2,7 @@
 //! and goroutine groups through orders sorted and filtered per request.
 
 use super::{err, Session};
-use crate::web::protocol::*;
+use crate::engine::protocol::*;
 
 /// Largest page answered.
 pub const PAGE_MAX: u32 = 1000;
