@@ -94,6 +94,15 @@ impl ObjectTable {
             let i = lo + self.addr[lo..hi].partition_point(|&a| a <= addr);
             i.checked_sub(1)
         };
+        // Addresses outside every object (a pointer into rodata, say) are common: answer
+        // them without a search.
+        let (&first, &last) = (self.addr.first()?, self.addr.last()?);
+        if addr < first {
+            return None;
+        }
+        if addr >= last {
+            return Some(self.addr.len() - 1);
+        }
         if self.page_first.is_empty() || addr < self.page_base {
             return whole(0, self.addr.len());
         }

@@ -17,11 +17,13 @@
 //! descriptors, and maps' internals stay untyped.
 
 pub mod paths;
+mod plan;
 
 use std::collections::HashMap;
 
 pub use crate::exe::model::{Key, HOLDS_ELEMENTS};
-use crate::exe::model::{Model, Shape, Special};
+use crate::exe::model::{Model, Shape};
+use plan::{Act, Plans, NO_PLAN};
 use crate::exe::Executable;
 use crate::format::read_word;
 use crate::heap::{Heap, ObjectId};
@@ -90,20 +92,20 @@ pub fn type_heap(heap: &mut Heap, exe: &Executable, read: &mut dyn Contents) -> 
         model: &mut model,
         itab_type: &itab_type,
         ty: vec![0; n],
-        keys: vec![0],
-        key_index: HashMap::new(),
+        plans: Plans::new(),
         pending: Pending::new(n),
         read,
         statics: Vec::new(),
         statics_seen: std::collections::HashSet::new(),
         owner: NO_OWNER,
         static_values: Vec::new(),
-        stack: Vec::new(),
         typed: 0,
+        edges: &[],
+        edge_at: 0,
     };
     let mut stats = TypingStats::default();
     for &(o, t) in &w.heap.header_types {
-        w.set(o, t);
+        w.ty[o as usize] = w.plans.intern(t);
         w.pending.mark(o);
     }
     for &(o, i) in &w.heap.iface_types {
@@ -118,7 +120,7 @@ pub fn type_heap(heap: &mut Heap, exe: &Executable, read: &mut dyn Contents) -> 
             Some(_) => t,
         };
         if t != 0 {
-            w.set(o, t);
+            w.ty[o as usize] = w.plans.intern(t);
             w.pending.mark(o);
         }
     }
@@ -152,8 +154,8 @@ pub fn type_heap(heap: &mut Heap, exe: &Executable, read: &mut dyn Contents) -> 
                 continue;
             }
             stats.globals += 1;
-            w.stack.push((key, 0));
-            w.values(&bytes);
+            let plan = w.plans.value_plan(w.model, key);
+            w.run(plan, &bytes, 0);
         }
         w.owner = NO_OWNER;
     }
@@ -184,19 +186,14 @@ pub fn type_heap(heap: &mut Heap, exe: &Executable, read: &mut dyn Contents) -> 
             ) {
                 continue;
             }
-            w.stack.push((key, 0));
-            w.values(&bytes);
+            let plan = w.plans.value_plan(w.model, key);
+            w.run(plan, &bytes, 0);
         }
         w.owner = NO_OWNER;
         let Some(o) = w.pending.pop() else { break };
         let i = o as usize;
-        let Some(elem) = w.elem_of(w.keys[w.ty[i] as usize]) else {
-            continue;
-        };
-        let Some(t) = w.model.node(elem) else {
-            continue;
-        };
-        if t.size == 0 || !t.ptrs {
+        let (plan, stride) = w.plans.walk_plan(w.model, w.ty[i]);
+        if plan == NO_PLAN {
             continue;
         }
         let size = w.heap.objects.size.get(i);
@@ -208,23 +205,35 @@ pub fn type_heap(heap: &mut Heap, exe: &Executable, read: &mut dyn Contents) -> 
             continue;
         }
         let base = w.heap.objects.value_addr(o) - w.heap.objects.addr[i];
-        let count = size.saturating_sub(base) / t.size;
-        for k in (0..count).rev() {
-            w.stack.push((elem, base + k * t.size));
+        let count = size.saturating_sub(base) / stride;
+        // The graph's edges out of the object are its heap pointers in offset order: the
+        // walk meets them in the same order and checks each instead of searching for it.
+        w.edges = w.heap.succ.neighbors(o);
+        w.edge_at = 0;
+        for k in 0..count {
+            w.run(plan, &contents, base + k * stride);
         }
-        w.values(&contents);
+        w.edges = &[];
     }
     stats.sweeps = w.pending.sweeps;
     stats.typed = w.typed;
     let ty = std::mem::take(&mut w.ty);
-    let type_keys = std::mem::take(&mut w.keys);
+    let type_keys = std::mem::take(&mut w.plans.keys);
     let w_statics = std::mem::take(&mut w.static_values);
 
     // Keep every object's type index, and name each key once.
     let names = heap.exe.as_mut().expect("attached");
     names.typed = ty.iter().filter(|&&t| t != 0).count() as u64;
+    // Name the types objects have (not every type a pointer could have given them).
+    let mut used = vec![false; type_keys.len()];
+    for &t in &ty {
+        used[t as usize] = true;
+    }
     names.object_types = ty;
-    let mut keys: Vec<Key> = type_keys[1..].to_vec();
+    let mut keys: Vec<Key> = (1..type_keys.len())
+        .filter(|&i| used[i])
+        .map(|i| type_keys[i])
+        .collect();
     names.keys = type_keys;
     keys.extend(global_types.iter().map(|g| g.1));
     keys.sort_unstable();
@@ -335,12 +344,14 @@ struct Walk<'h, 'm, 'e> {
     heap: &'h Heap,
     model: &'m mut Model<'e>,
     itab_type: &'h HashMap<u64, u64>,
-    /// Each object's type, an index into `keys` (0: untyped): 4 B per object.
+    /// Each object's type, an index into `plans.keys` (0: untyped): 4 B per object.
     ty: Vec<u32>,
-    keys: Vec<Key>,
-    key_index: HashMap<Key, u32>,
+    plans: Plans,
     /// Typed objects whose contents are still to walk.
     pending: Pending,
+    /// The walked object's out-edges and the next one the walk expects.
+    edges: &'h [u32],
+    edge_at: usize,
     read: &'h mut dyn Contents,
     /// Values in data or bss that typed pointers reach: (address, type, owner), each once.
     statics: Vec<(u64, Key, u32)>,
@@ -349,133 +360,99 @@ struct Walk<'h, 'm, 'e> {
     owner: u32,
     /// (address, size, type, owner) of each static value walked.
     static_values: Vec<(u64, u64, Key, u32)>,
-    /// (type, offset) of the values within one object's contents still to walk.
-    stack: Vec<(Key, u64)>,
     typed: u64,
 }
 
 impl Walk<'_, '_, '_> {
-    fn set(&mut self, o: ObjectId, k: Key) {
-        let next = self.keys.len() as u32;
-        let i = *self.key_index.entry(k).or_insert(next);
-        if i == next {
-            self.keys.push(k);
+    /// Walks one value of plan `plan` at `at` in `contents`.
+    fn run(&mut self, plan: u32, contents: &[u8], at: u64) {
+        if plan == NO_PLAN {
+            return;
         }
-        self.ty[o as usize] = i;
-    }
-
-    /// The type of the values an object of key `k` holds: `k` itself, or for an object
-    /// that holds elements, the element type.
-    fn elem_of(&mut self, k: Key) -> Option<Key> {
-        if k & HOLDS_ELEMENTS == 0 {
-            return Some(k);
-        }
-        let n = self.model.node(k)?;
-        match (&n.shape, &n.special) {
-            (Shape::Slice(e), _) => Some(*e),
-            (_, Special::ChanHeader { elem, .. }) => Some(*elem),
-            (_, Special::SwissHeader { table_ptr, .. }) => Some(*table_ptr),
-            _ => None,
-        }
-    }
-
-    /// Walks the values on the stack, reading words from `contents`.
-    fn values(&mut self, contents: &[u8]) {
         let (ps, be) = (self.heap.params.ptr_size, self.heap.params.big_endian);
         let p = u64::from(ps.max(4));
         let word = |at: u64| read_word(contents, at, ps, be).unwrap_or(0);
-        while let Some((k, at)) = self.stack.pop() {
-            let Some(d) = self.model.node(k) else {
-                continue;
-            };
-            if !d.ptrs {
-                continue;
-            }
-            match &d.shape {
-                Shape::Pointer(Some(e)) => self.target(word(at), *e, None),
-                Shape::Slice(e) => self.target(word(at), *e, Some(k | HOLDS_ELEMENTS)),
-                Shape::String => self.target(word(at), k, Some(k | HOLDS_ELEMENTS)),
-                Shape::Map { header: Some(h) } | Shape::Chan { header: Some(h) } => {
-                    self.target(word(at), *h, None)
-                }
-                Shape::Interface { methods } => {
-                    let (w0, data) = (word(at), word(at + p));
-                    let dynamic = if *methods {
+        // Plans are immutable once built; walking one may build none.
+        for k in 0..self.plans.plans[plan as usize].slots.len() {
+            let s = self.plans.plans[plan as usize].slots[k];
+            let off = at + s.off;
+            match s.act {
+                Act::To { key, stride } => self.target(word(off), key, stride),
+                Act::Iface { methods } => {
+                    let (w0, data) = (word(off), word(off + p));
+                    if data == 0 {
+                        continue;
+                    }
+                    let dynamic = if methods {
                         self.itab_type.get(&w0).copied().unwrap_or(0)
                     } else {
                         w0
                     };
-                    match self.model.node(dynamic).map(|n| n.shape.clone()) {
-                        Some(Shape::Pointer(Some(e))) => self.target(data, e, None),
-                        Some(Shape::Pointer(None)) | None => {}
-                        Some(_) => self.target(data, dynamic, None),
-                    }
-                }
-                Shape::Array { elem, len } => {
-                    let Some(ed) = self.model.node(*elem) else {
-                        continue;
-                    };
-                    if ed.size == 0 || !ed.ptrs {
+                    if dynamic == 0 {
                         continue;
                     }
-                    let len = (*len).min(d.size / ed.size);
-                    for i in (0..len).rev() {
-                        self.stack.push((*elem, at + i * ed.size));
+                    if let Some((key, stride)) = self.plans.dynamic(self.model, dynamic) {
+                        self.target(data, key, stride);
                     }
                 }
-                Shape::Struct(fields) => {
-                    match d.special {
-                        Special::SwissHeader {
-                            dir_ptr,
-                            dir_len,
-                            table_ptr,
-                            group,
-                        } => {
-                            // One group while the map is small, else a directory of tables.
-                            if word(at + dir_len) == 0 {
-                                self.target(word(at + dir_ptr), group, None);
-                            } else {
-                                self.target(
-                                    word(at + dir_ptr),
-                                    table_ptr,
-                                    Some(k | HOLDS_ELEMENTS),
-                                );
-                            }
-                        }
-                        Special::ChanHeader { buf, elem } => {
-                            self.target(word(at + buf), elem, Some(k | HOLDS_ELEMENTS))
-                        }
-                        _ => {}
-                    }
-                    let skip = match d.special {
-                        Special::SwissHeader { dir_ptr, .. } => Some(dir_ptr),
-                        Special::ChanHeader { buf, .. } => Some(buf),
-                        _ => None,
-                    };
-                    for f in fields.iter().rev() {
-                        if Some(f.offset) != skip {
-                            self.stack.push((f.typ, at + f.offset));
-                        }
+                Act::Swiss {
+                    dir_len,
+                    group,
+                    group_stride,
+                    dir,
+                    dir_stride,
+                } => {
+                    // One group while the map is small, else a directory of tables.
+                    if word(off.wrapping_add(dir_len)) == 0 {
+                        self.target(word(off), group, group_stride);
+                    } else {
+                        self.target(word(off), dir, dir_stride);
                     }
                 }
-                _ => {}
+                Act::Array {
+                    plan: inner,
+                    count,
+                    stride,
+                } => {
+                    for i in 0..count {
+                        self.run(inner, contents, off + i * stride);
+                    }
+                }
             }
         }
     }
 
-    /// Types the object `value` points into as holding `elem`s (labelled `label` when it
-    /// holds a slice's elements or a string's bytes), if it is untyped and the pointer
-    /// lands on an element boundary.
-    fn target(&mut self, value: u64, elem: Key, label: Option<Key>) {
+    /// Types the object `value` points into as `key` (interned), if it is untyped and the
+    /// pointer lands on a `stride` boundary; a pointer into data or bss is walked as a
+    /// static value.
+    fn target(&mut self, value: u64, key: u32, stride: u64) {
         if value == 0 {
             return;
         }
-        let Some(obj) = self.heap.objects.find(value) else {
+        let objects = &self.heap.objects;
+        let contains = |c: u32| {
+            let a = objects.addr[c as usize];
+            value >= a && value - a < objects.size.get(c as usize)
+        };
+        // The next few edges (words the plan does not visit may come first), else a search.
+        let hinted = self.edges[self.edge_at.min(self.edges.len())..]
+            .iter()
+            .take(4)
+            .position(|&c| contains(c));
+        let found = match hinted {
+            Some(k) => {
+                self.edge_at += k + 1;
+                Some(self.edges[self.edge_at - 1])
+            }
+            None => objects.find(value),
+        };
+        let Some(obj) = found else {
             let in_segment = [&self.heap.data, &self.heap.bss]
                 .iter()
                 .any(|s| value >= s.addr && value - s.addr < s.size);
-            if in_segment && label.is_none() && self.statics_seen.insert((value, elem)) {
-                self.statics.push((value, elem, self.owner));
+            let k = self.plans.keys[key as usize];
+            if in_segment && k & HOLDS_ELEMENTS == 0 && self.statics_seen.insert((value, k)) {
+                self.statics.push((value, k, self.owner));
             }
             return;
         };
@@ -483,18 +460,10 @@ impl Walk<'_, '_, '_> {
             return;
         }
         let start = self.heap.objects.value_addr(obj);
-        let Some(e) = self.model.node(elem) else {
-            return;
-        };
-        // String bytes have no element size to align to.
-        let stride = match e.shape {
-            Shape::String => 1,
-            _ => e.size,
-        };
-        if value < start || stride == 0 || (value - start) % stride != 0 {
+        if value < start || (value - start) % stride != 0 {
             return;
         }
-        self.set(obj, label.unwrap_or(elem));
+        self.ty[obj as usize] = key;
         self.typed += 1;
         let (read, at) = (&*self.read, self.heap.objects.file_offset.get(obj as usize));
         self.pending.push(obj, || read.cached(at));
