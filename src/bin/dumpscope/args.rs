@@ -62,6 +62,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// What an executable gives for naming (format, Go version, symbols, DWARF, type
+    /// descriptors) and how long reading it took.
+    Exe { binary: PathBuf },
     /// Goroutines grouped by wait reason, stack and creator; leaked-looking groups flagged.
     Goroutines {
         dump: PathBuf,

@@ -182,6 +182,46 @@ fn run(cli: Cli) -> Result<(), String> {
             text::retainers(&r)
         }
         Command::Bench { dump, json } => return bench::bench(&dump, json),
+        Command::Exe { binary } => {
+            let t = std::time::Instant::now();
+            let bytes = std::fs::read(&binary).map_err(|e| format!("{}: {e}", binary.display()))?;
+            let read = t.elapsed();
+            let e = Executable::parse(&bytes).map_err(|e| format!("{}: {e}", binary.display()))?;
+            let total = t.elapsed();
+            let mb = bytes.len() as f64 / 1e6;
+            println!("{}: {:.1} MB, {} {}", binary.display(), mb, e.format, e.arch);
+            println!("  go version     {}", e.go_version.as_deref().unwrap_or("(no build info)"));
+            println!(
+                "  symbols        {} globals, {} functions{}",
+                e.globals.len(),
+                e.funcs.len(),
+                if e.has_symbols { "" } else { " (stripped)" }
+            );
+            match (&e.dwarf, &e.dwarf_error) {
+                (Some(d), _) => println!(
+                    "  DWARF          {} types, {} globals",
+                    d.types.len(),
+                    d.globals.len()
+                ),
+                (None, Some(err)) => println!("  DWARF          unreadable: {err}"),
+                (None, None) => println!("  DWARF          none (built with -ldflags=-w, or stripped)"),
+            }
+            println!(
+                "  type names     {}",
+                match e.types_base {
+                    Some(b) => format!("from descriptors at 0x{b:x}"),
+                    None => "not found".into(),
+                }
+            );
+            println!(
+                "  read in        {:.3} s ({:.3} s the file, {:.3} s parsing: {:.0} MB/s)",
+                total.as_secs_f64(),
+                read.as_secs_f64(),
+                (total - read).as_secs_f64(),
+                mb / (total - read).as_secs_f64().max(1e-9)
+            );
+            return Ok(());
+        }
         Command::Serve {
             dump,
             port,
