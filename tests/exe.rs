@@ -381,3 +381,58 @@ fn dwarf_is_read_with_globals_and_types() {
         assert!(t.elapsed().as_secs() < 5, "{v}");
     }
 }
+
+/// Executables are input too: truncated or corrupted anywhere (DWARF, type descriptors,
+/// headers), one is refused or names what it can, and typing ends, without a panic.
+#[test]
+fn malformed_executables_never_panic() {
+    let good = read_exe("service-go1.27.exe");
+    let (a, file) = analyse("service-go1.27.dump");
+    let mut variants: Vec<Vec<u8>> = (1..10).map(|k| good[..good.len() * k / 10].to_vec()).collect();
+    // Corrupt runs of bytes at pseudo-random places, denser in the sections names come from.
+    let ranges = {
+        let f = object::File::parse(&*good).unwrap();
+        use object::{Object, ObjectSection};
+        f.sections()
+            .filter(|s| {
+                let n = s.name().unwrap_or("");
+                n.starts_with(".debug_info") || n.starts_with(".debug_abbrev") || n == ".rodata"
+            })
+            .filter_map(|s| s.file_range())
+            .collect::<Vec<_>>()
+    };
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for i in 0..60 {
+        let mut v = good.clone();
+        let (start, len) = ranges[i % ranges.len()];
+        for _ in 0..8 {
+            let at = (start + next() % len) as usize;
+            for b in &mut v[at..(at + 16).min(good.len())] {
+                *b = next() as u8;
+            }
+        }
+        variants.push(v);
+    }
+    let mut typed_with_corrupt_names = 0;
+    for v in &variants {
+        let Ok(e) = Executable::parse(v) else { continue };
+        let mut heap = dumpscope::load::load_bytes(&file).unwrap();
+        if heap.attach_executable(&e).is_err() {
+            continue;
+        }
+        dumpscope::analysis::typing::type_heap(&mut heap, &e, &mut reader(&file));
+        let a = dumpscope::analysis::Analysis::new(heap);
+        let (_, _, mut f) = dumpscope::analysis::leaks::analyse(&a);
+        dumpscope::analysis::leaks::name_paths(&mut f, &a, &mut reader(&file));
+        typed_with_corrupt_names += 1;
+    }
+    drop(a);
+    // Most corruptions leave the segments intact: the walk really ran on bad types.
+    assert!(typed_with_corrupt_names >= 30, "{typed_with_corrupt_names}");
+}

@@ -414,7 +414,9 @@ impl Walk<'_, '_, '_> {
                     count,
                     stride,
                 } => {
-                    for i in 0..count {
+                    // Never past the bytes there are (a malformed file's count).
+                    let fits = (contents.len() as u64).saturating_sub(off) / stride.max(1);
+                    for i in 0..count.min(fits) {
                         self.run(inner, contents, off + i * stride);
                     }
                 }

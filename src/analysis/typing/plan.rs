@@ -15,6 +15,9 @@ pub const NO_PLAN: u32 = u32::MAX;
 /// Arrays with more slots than this are walked as a nested plan, not unrolled.
 const UNROLL: usize = 1024;
 
+/// No plan holds more slots (a type from a malformed file could nest without end).
+const MAX_SLOTS: usize = 1 << 16;
+
 /// What one pointer-holding word of a value means.
 #[derive(Clone, Copy, Debug)]
 pub enum Act {
@@ -149,7 +152,7 @@ impl Plans {
         out: &mut Vec<Slot>,
         depth: u32,
     ) {
-        if depth > 32 {
+        if depth > 32 || out.len() >= MAX_SLOTS {
             return;
         }
         let Some(n) = model.node(k) else { return };
@@ -180,7 +183,7 @@ impl Plans {
                 if inner.is_empty() {
                     return;
                 }
-                if (len as usize).saturating_mul(inner.len()) <= UNROLL {
+                if usize::try_from(len).map_or(false, |l| l.saturating_mul(inner.len()) <= UNROLL) {
                     for i in 0..len {
                         for s in &inner {
                             out.push(Slot {
