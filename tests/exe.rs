@@ -388,7 +388,9 @@ fn dwarf_is_read_with_globals_and_types() {
 fn malformed_executables_never_panic() {
     let good = read_exe("service-go1.27.exe");
     let (a, file) = analyse("service-go1.27.dump");
-    let mut variants: Vec<Vec<u8>> = (1..10).map(|k| good[..good.len() * k / 10].to_vec()).collect();
+    let mut variants: Vec<Vec<u8>> = (1..10)
+        .map(|k| good[..good.len() * k / 10].to_vec())
+        .collect();
     // Corrupt runs of bytes at pseudo-random places, denser in the sections names come from.
     let ranges = {
         let f = object::File::parse(&*good).unwrap();
@@ -421,7 +423,9 @@ fn malformed_executables_never_panic() {
     }
     let mut typed_with_corrupt_names = 0;
     for v in &variants {
-        let Ok(e) = Executable::parse(v) else { continue };
+        let Ok(e) = Executable::parse(v) else {
+            continue;
+        };
         let mut heap = dumpscope::load::load_bytes(&file).unwrap();
         if heap.attach_executable(&e).is_err() {
             continue;
@@ -435,4 +439,28 @@ fn malformed_executables_never_panic() {
     drop(a);
     // Most corruptions leave the segments intact: the walk really ran on bad types.
     assert!(typed_with_corrupt_names >= 30, "{typed_with_corrupt_names}");
+}
+
+/// Stack frames: DWARF's location lists say which variable holds each pointer word of a
+/// frame at its PC; the root is named by it and what it points at is typed by it.
+#[test]
+fn frame_roots_are_named_by_their_variables() {
+    for v in SERVICE {
+        let (a, _) = service(v);
+        let labels: Vec<String> = a
+            .heap
+            .roots
+            .iter()
+            .filter(|r| matches!(r.kind, RootKind::Frame { .. }))
+            .map(|r| a.heap.root_label(&r.kind))
+            .collect();
+        // Each of the 8 workers parks in `for j := range jobs` holding its handler `h`, an
+        // argument: it spills into the frame that called it, the `go` statement's wrapper
+        // (Go 1.21+) or `goexit` (before).
+        let workers = labels
+            .iter()
+            .filter(|l| l.ends_with(" main.worker's arg h"))
+            .count();
+        assert_eq!(workers, 8, "{v}: {labels:#?}");
+    }
 }

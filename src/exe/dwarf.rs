@@ -67,12 +67,35 @@ pub struct DGlobal {
     pub typ: u32,
 }
 
+/// A function's variable that lives on the stack somewhere in it: where, by PC range.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DVar {
+    pub name: String,
+    pub typ: u32,
+    /// A parameter (`arg`) or a local.
+    pub param: bool,
+    /// `[lo, hi)` PC ranges (linked addresses) and, in each, the pieces of the variable in
+    /// the frame: (byte offset in the variable, size, offset from the CFA).
+    pub locs: Vec<(u64, u64, Vec<(u32, u32, i32)>)>,
+}
+
+/// A function and its stack variables.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DFunc {
+    pub low: u64,
+    pub high: u64,
+    pub name: String,
+    pub vars: Vec<DVar>,
+}
+
 /// The types and globals of an executable's DWARF.
 #[derive(Debug, Default)]
 pub struct Dwarf {
     pub types: Vec<DType>,
     /// By address.
     pub globals: Vec<DGlobal>,
+    /// Functions with stack variables, by address.
+    pub funcs: Vec<DFunc>,
     /// Runtime type descriptor (offset from the types base) → its DWARF type.
     pub by_runtime: HashMap<u64, u32>,
 }
@@ -148,6 +171,13 @@ impl Dwarf {
     }
 
     /// The global covering a linked address, with the offset into it.
+    /// The function whose code holds a linked PC.
+    pub fn func_at(&self, pc: u64) -> Option<&DFunc> {
+        let i = self.funcs.partition_point(|f| f.low <= pc).checked_sub(1)?;
+        let f = &self.funcs[i];
+        (pc < f.high).then_some(f)
+    }
+
     pub fn global_at(&self, addr: u64) -> Option<(&DGlobal, u64)> {
         let i = self
             .globals
@@ -167,6 +197,10 @@ struct Builder {
     raw: Vec<RawRefs>,
     index: HashMap<usize, u32>,
     globals: Vec<(u64, String, usize)>,
+    /// Functions, their variables' types still `.debug_info` offsets.
+    funcs: Vec<(DFunc, Vec<usize>)>,
+    /// The units' address size: the size of a pointer-shaped variable DWARF gives none.
+    address_size: u32,
 }
 
 #[derive(Default)]
@@ -195,6 +229,7 @@ impl Builder {
         let mut units = dwarf.units();
         while let Some(header) = units.next()? {
             let unit = dwarf.unit(header)?;
+            self.address_size = u32::from(unit.encoding().address_size);
             let mut tree = unit.entries_tree(None)?;
             let root = tree.root()?;
             let mut children = root.children();
@@ -204,6 +239,79 @@ impl Builder {
                     continue;
                 };
                 let off = off.0;
+                if e.tag() == gimli::DW_TAG_subprogram {
+                    let low = match e.attr_value(gimli::DW_AT_low_pc)? {
+                        Some(v) => dwarf.attr_address(&unit, v)?,
+                        None => None,
+                    };
+                    let high = match e.attr_value(gimli::DW_AT_high_pc)? {
+                        Some(AttributeValue::Udata(n)) => low.map(|l| l.wrapping_add(n)),
+                        Some(v) => v
+                            .udata_value()
+                            .and_then(|n| low.map(|l| l.wrapping_add(n)))
+                            .or(dwarf.attr_address(&unit, v)?),
+                        None => None,
+                    };
+                    let (Some(low), Some(high)) = (low, high) else {
+                        continue;
+                    };
+                    let name = str_attr(dwarf, &unit, e, gimli::DW_AT_name).unwrap_or_default();
+                    let mut f = DFunc {
+                        low,
+                        high,
+                        name,
+                        vars: Vec::new(),
+                    };
+                    let mut types = Vec::new();
+                    let mut vars = node.children();
+                    while let Some(v) = vars.next()? {
+                        let v = v.entry();
+                        let param = match v.tag() {
+                            gimli::DW_TAG_formal_parameter => true,
+                            gimli::DW_TAG_variable => false,
+                            _ => continue,
+                        };
+                        let (Some(typ), Some(name)) = (
+                            ref_attr(&unit, v, gimli::DW_AT_type)?,
+                            str_attr(dwarf, &unit, v, gimli::DW_AT_name),
+                        ) else {
+                            continue;
+                        };
+                        let mut locs = Vec::new();
+                        match v.attr_value(gimli::DW_AT_location)? {
+                            Some(AttributeValue::Exprloc(x)) => {
+                                let pieces = stack_pieces(x.0.slice());
+                                if !pieces.is_empty() {
+                                    locs.push((low, high, pieces));
+                                }
+                            }
+                            Some(a) => {
+                                if let Some(mut list) = dwarf.attr_locations(&unit, a)? {
+                                    while let Some(l) = list.next()? {
+                                        let pieces = stack_pieces(l.data.0.slice());
+                                        if !pieces.is_empty() {
+                                            locs.push((l.range.begin, l.range.end, pieces));
+                                        }
+                                    }
+                                }
+                            }
+                            None => {}
+                        }
+                        if !locs.is_empty() {
+                            f.vars.push(DVar {
+                                name,
+                                typ: 0,
+                                param,
+                                locs,
+                            });
+                            types.push(typ);
+                        }
+                    }
+                    if !f.vars.is_empty() {
+                        self.funcs.push((f, types));
+                    }
+                    continue;
+                }
                 if e.tag() == gimli::DW_TAG_variable {
                     let name = str_attr(dwarf, &unit, e, gimli::DW_AT_name);
                     let addr = match e.attr_value(gimli::DW_AT_location)? {
@@ -285,6 +393,8 @@ impl Builder {
             raw,
             index,
             globals,
+            funcs,
+            address_size,
         } = self;
         let at = |o: Option<usize>| o.and_then(|o| index.get(&o).copied());
         for (t, r) in types.iter_mut().zip(raw) {
@@ -319,9 +429,36 @@ impl Builder {
             .collect();
         globals.sort_by_key(|g| g.addr);
         globals.dedup_by_key(|g| g.addr);
+        let mut funcs: Vec<DFunc> = funcs
+            .into_iter()
+            .map(|(mut f, typs)| {
+                let vars = std::mem::take(&mut f.vars);
+                f.vars = vars
+                    .into_iter()
+                    .zip(typs)
+                    .filter_map(|(mut v, t)| {
+                        v.typ = at(Some(t))?;
+                        // A location without pieces holds the whole variable: its size.
+                        let size = match types.get(v.typ as usize) {
+                            Some(t) if t.size > 0 => u32::try_from(t.size).unwrap_or(u32::MAX),
+                            _ => address_size,
+                        };
+                        for (_, _, pieces) in &mut v.locs {
+                            for p in pieces.iter_mut().filter(|p| p.1 == u32::MAX) {
+                                p.1 = size;
+                            }
+                        }
+                        Some(v)
+                    })
+                    .collect();
+                f
+            })
+            .collect();
+        funcs.sort_by_key(|f| f.low);
         Dwarf {
             types,
             globals,
+            funcs,
             by_runtime,
         }
     }
@@ -356,6 +493,89 @@ fn ref_attr(
         Some(AttributeValue::UnitRef(u)) => u.to_debug_info_offset(&unit.header).map(|o| o.0),
         _ => None,
     })
+}
+
+/// The pieces of a location expression that are in the frame, as (byte offset in the
+/// variable, size, offset from the CFA): Go writes `DW_OP_call_frame_cfa` (the CFA
+/// itself) or `DW_OP_fbreg N` (its frame base is the CFA), each piece closed by
+/// `DW_OP_piece SIZE`; register pieces and unknown operations are skipped.
+fn stack_pieces(expr: &[u8]) -> Vec<(u32, u32, i32)> {
+    fn uleb(b: &[u8], at: &mut usize) -> Option<u64> {
+        let (mut v, mut shift) = (0u64, 0);
+        loop {
+            let x = *b.get(*at)?;
+            *at += 1;
+            v |= u64::from(x & 0x7f) << shift;
+            if x & 0x80 == 0 {
+                return Some(v);
+            }
+            shift += 7;
+            if shift > 56 {
+                return None;
+            }
+        }
+    }
+    fn sleb(b: &[u8], at: &mut usize) -> Option<i64> {
+        let (mut v, mut shift) = (0i64, 0);
+        loop {
+            let x = *b.get(*at)?;
+            *at += 1;
+            v |= i64::from(x & 0x7f) << shift;
+            shift += 7;
+            if x & 0x80 == 0 {
+                if shift < 64 && x & 0x40 != 0 {
+                    v |= -1 << shift;
+                }
+                return Some(v);
+            }
+            if shift > 56 {
+                return None;
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let (mut at, mut var_off, mut cur): (usize, u64, Option<i64>) = (0, 0, None);
+    while at < expr.len() {
+        let op = expr[at];
+        at += 1;
+        match op {
+            0x9c => cur = Some(0), // DW_OP_call_frame_cfa
+            0x91 => match sleb(expr, &mut at) {
+                // DW_OP_fbreg
+                Some(n) => cur = Some(n),
+                None => return out,
+            },
+            0x93 => {
+                // DW_OP_piece
+                let Some(size) = uleb(expr, &mut at) else {
+                    return out;
+                };
+                let cfa = cur.and_then(|c| i32::try_from(c).ok());
+                if let (Some(c), Ok(o), Ok(s)) = (cfa, u32::try_from(var_off), u32::try_from(size))
+                {
+                    out.push((o, s, c));
+                }
+                var_off = var_off.saturating_add(size);
+                cur = None;
+            }
+            0x50..=0x6f => cur = None, // DW_OP_regN: in a register, not the frame
+            0x90 => {
+                // DW_OP_regx
+                if uleb(expr, &mut at).is_none() {
+                    return out;
+                }
+                cur = None;
+            }
+            _ => return out, // an operation Go does not write for stack variables
+        }
+    }
+    // A location without pieces is the whole variable.
+    if let (Some(c), true) = (cur, out.is_empty() && var_off == 0) {
+        if let Ok(c) = i32::try_from(c) {
+            out.push((0, u32::MAX, c));
+        }
+    }
+    out
 }
 
 /// A location that is exactly `DW_OP_addr A`: a global's address.

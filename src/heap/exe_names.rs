@@ -36,6 +36,8 @@ pub struct ExeNames {
     /// Values the compiler placed in data or bss that a global points at (`var r =
     /// &T{…}`): (address, size, type key, the global's name), by address.
     pub statics: Vec<(u64, u64, crate::exe::model::Key, String)>,
+    /// The variable each typed frame root is in, by (frame, offset): `arg h`, `local buf`.
+    pub frame_vars: Vec<((u32, u64), String)>,
     /// The types typing used, for naming fields along paths.
     pub nodes: crate::exe::model::Nodes,
 }
@@ -160,6 +162,16 @@ impl Heap {
             .collect();
         self.exe = Some(names);
         Ok(())
+    }
+
+    /// The stack variable a frame's pointer word belongs to (`arg h`), from DWARF.
+    pub fn frame_var(&self, frame: u32, offset: u64) -> Option<&str> {
+        let n = self.exe.as_ref()?;
+        let i = n
+            .frame_vars
+            .binary_search_by_key(&(frame, offset), |v| v.0)
+            .ok()?;
+        Some(&n.frame_vars[i].1)
     }
 
     /// The type key `analysis::typing` gave an object.

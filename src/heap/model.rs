@@ -542,12 +542,20 @@ impl Heap {
             RootKind::Frame { frame, offset } => {
                 let f = &self.frames[frame as usize];
                 let g = &self.goroutines[f.goroutine as usize];
-                format!(
-                    "goroutine {} · {} (frame {}) local +0x{offset:x}",
-                    g.id,
-                    self.str(f.func),
-                    f.depth
-                )
+                match self.frame_var(frame, offset) {
+                    Some(var) => format!(
+                        "goroutine {} · {} (frame {}) {var}",
+                        g.id,
+                        self.str(f.func),
+                        f.depth
+                    ),
+                    None => format!(
+                        "goroutine {} · {} (frame {}) local +0x{offset:x}",
+                        g.id,
+                        self.str(f.func),
+                        f.depth
+                    ),
+                }
             }
             RootKind::Finalizer { index, field } => format!(
                 "registered finalizer #{index} ({})",

@@ -23,10 +23,10 @@ use std::collections::HashMap;
 
 pub use crate::exe::model::{Key, HOLDS_ELEMENTS};
 use crate::exe::model::{Model, Shape};
-use plan::{Act, Plans, NO_PLAN};
 use crate::exe::Executable;
 use crate::format::read_word;
-use crate::heap::{Heap, ObjectId};
+use crate::heap::{Heap, ObjectId, RootKind};
+use plan::{Act, Plans, NO_PLAN};
 
 /// What the pass did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -125,6 +125,78 @@ pub fn type_heap(heap: &mut Heap, exe: &Executable, read: &mut dyn Contents) -> 
         }
     }
     stats.seeds = w.pending.count;
+
+    // Stack variables: a frame root is a pointer word in a frame; DWARF says which of the
+    // function's variables holds that word at the frame's PC (its offset from the CFA,
+    // which is the frame's top), and the variable's type types what it points at.
+    // (frame, offset, "arg h" or "local buf", the variable's type, the byte in it).
+    let mut frame_vars: Vec<(u32, u64, String, Key, u64)> = Vec::new();
+    if let Some(d) = exe.dwarf.as_ref() {
+        // A frame's child (the frame it called) by (goroutine, depth): the child's arguments
+        // spill into the caller's frame, at the child's CFA, which is the caller's SP.
+        let child: HashMap<(u32, u32), u32> = w
+            .heap
+            .frames
+            .iter()
+            .enumerate()
+            .map(|(i, f)| ((f.goroutine, f.depth), i as u32))
+            .collect();
+        // The variable of frame `fi` at `cfa_off` from its CFA: (name, type, byte in it).
+        let var_at = |fi: u32, cfa_off: i64| {
+            let f = w.heap.frames.get(fi as usize)?;
+            // The PC is a return address (but at a function's entry): look up the call.
+            let pc = if f.pc > f.entry_pc { f.pc - 1 } else { f.pc };
+            let linked = pc.wrapping_sub(bias);
+            let func = d.func_at(linked)?;
+            func.vars.iter().find_map(|v| {
+                let (_, _, pieces) = v.locs.iter().find(|l| l.0 <= linked && linked < l.1)?;
+                pieces.iter().find_map(|&(var_off, size, c)| {
+                    let c = i64::from(c);
+                    let inside = cfa_off >= c && cfa_off < c + i64::from(size);
+                    inside.then(|| (func, v, u64::from(var_off) + (cfa_off - c) as u64))
+                })
+            })
+        };
+        for r in &w.heap.roots {
+            let RootKind::Frame { frame, offset } = r.kind else {
+                continue;
+            };
+            let Some(f) = w.heap.frames.get(frame as usize) else {
+                continue;
+            };
+            let (Ok(x), Ok(size)) = (i64::try_from(offset), i64::try_from(f.size)) else {
+                continue;
+            };
+            let own = var_at(frame, x - size).map(|(_, v, b)| {
+                let what = if v.param { "arg" } else { "local" };
+                (format!("{what} {}", v.name), v.typ, b)
+            });
+            let found = own.or_else(|| {
+                let c = *child.get(&(f.goroutine, f.depth.checked_sub(1)?))?;
+                var_at(c, x).map(|(func, v, b)| {
+                    let what = if v.param { "arg" } else { "result" };
+                    (format!("{}'s {what} {}", func.name, v.name), v.typ, b)
+                })
+            });
+            let Some((label, typ, byte)) = found else {
+                continue;
+            };
+            let key = w.model.dwarf_key(typ);
+            frame_vars.push((frame, offset, label, key, byte));
+            let plan = w.plans.value_plan(w.model, key);
+            if plan == NO_PLAN {
+                continue;
+            }
+            let act = w.plans.plans[plan as usize]
+                .slots
+                .iter()
+                .find(|s| s.off == byte)
+                .map(|s| s.act);
+            if let Some(Act::To { key, stride }) = act {
+                w.target(r.value, key, stride);
+            }
+        }
+    }
 
     // Globals: their values are in the dump's data and bss segments.
     let mut global_types = Vec::new();
@@ -261,6 +333,16 @@ pub fn type_heap(heap: &mut Heap, exe: &Executable, read: &mut dyn Contents) -> 
     statics.sort_by_key(|s| s.0);
     names.statics = statics;
     names.typed_globals = stats.globals;
+    // Each frame root's variable, named: `arg h`, `local cfg.handlers[2]`.
+    let mut labels: Vec<((u32, u64), String)> = frame_vars
+        .into_iter()
+        .map(|(frame, offset, var, key, byte)| {
+            let path = crate::exe::model::field_path(&names.nodes, key, byte);
+            ((frame, offset), format!("{var}{path}"))
+        })
+        .collect();
+    labels.sort();
+    names.frame_vars = labels;
     stats
 }
 
