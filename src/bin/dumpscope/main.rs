@@ -199,12 +199,15 @@ fn run(cli: Cli) -> Result<(), String> {
             );
             match (&e.dwarf, &e.dwarf_error) {
                 (Some(d), _) => println!(
-                    "  DWARF          {} types, {} globals",
+                    "  DWARF          {} types, {} globals, {} functions with stack variables",
                     d.types.len(),
-                    d.globals.len()
+                    d.globals.len(),
+                    d.funcs.len()
                 ),
                 (None, Some(err)) => println!("  DWARF          unreadable: {err}"),
-                (None, None) => println!("  DWARF          none (built with -ldflags=-w, or stripped)"),
+                (None, None) => {
+                    println!("  DWARF          none (built with -ldflags=-w, or stripped)")
+                }
             }
             println!(
                 "  type names     {}",
