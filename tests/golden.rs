@@ -112,6 +112,18 @@ fn cases() -> Vec<(String, Vec<String>)> {
             }
         }
     }
+    for v in ["go1.19", "go1.22", "go1.27"] {
+        let exe = common::exe_path(&format!("verdicts-{v}.exe"));
+        for json in [false, true] {
+            let mut args = vec!["--exe".into(), exe.display().to_string(), "leaks".into()];
+            if json {
+                args.push("--json".into());
+            }
+            args.push(format!("tests/fixtures/dumps/verdicts-{v}.dump"));
+            let ext = if json { "json" } else { "txt" };
+            cases.push((format!("verdicts-{v}/leaks.exe.{ext}"), args));
+        }
+    }
     // Two programs: the diff warns.
     cases.push((
         "mixed/diff.txt".into(),

@@ -3,11 +3,18 @@
 //! - `accumulation`: an object retaining ≥ 10 % of the reachable heap, reported where the
 //!   retained size stops flowing into a single child (Eclipse MAT's "big drop"), or a class
 //!   whose members together retain that much when no single object does.
-//! - `goroutine_leak`: a large group of goroutines blocked in the same place.
+//! - `goroutine_leak`: without the executable, a large group of goroutines blocked in the
+//!   same place (a guess, worded so); with it, goroutines proved leaked by reachability
+//!   ([`super::goroutine_leaks`]).
 //! - `unreachable_garbage`: objects in the dump that no root reaches.
 //! - `finalizer_backlog`: finalizers queued and not yet run.
-//! - `duplicate_strings`: byte-identical text objects (strings, []byte of text) held many
-//!   times over; the waste is exact (every copy but one), not estimated.
+//! - `duplicate_strings`: byte-identical strings held many times over; the waste is exact
+//!   (every copy but one), not estimated. Without the executable, strings and `[]byte`
+//!   buffers of text look alike and are counted together (and the title says so).
+//! - `duplicate_bytes` (with the executable): byte-identical `[]byte` buffers.
+//! - With the executable, findings that read object contents ([`super::waste`]): slices,
+//!   maps and channels with capacity far beyond their use, buffers pinned by small
+//!   substrings or subslices, and goroutines proved leaked.
 
 use serde::Serialize;
 
@@ -194,8 +201,10 @@ pub fn findings(a: &Analysis, classes: &Classes, groups: &[Group]) -> Findings {
     for g in groups.iter().filter(|g| g.looks_leaked) {
         out.push(Finding {
             kind: "goroutine_leak",
+            // A guess from the group's size: with the executable, `with_contents` decides
+            // by reachability instead.
             title: format!(
-                "{} goroutines blocked on {} in {}",
+                "{} goroutines blocked on {} in {} look leaked (not proved: give the executable to decide by reachability)",
                 g.goroutine_ids.len(),
                 g.wait_reason,
                 g.top_function
@@ -286,8 +295,10 @@ pub fn findings(a: &Analysis, classes: &Classes, groups: &[Group]) -> Findings {
         });
     }
 
-    if let Some(f) = duplicate_strings(a, classes, reachable) {
-        out.push(f);
+    for what in Duplicates::kinds(h) {
+        if let Some(f) = duplicates(a, classes, reachable, *what) {
+            out.push(f);
+        }
     }
 
     if !h.queued_finalizers.is_empty() {
@@ -329,11 +340,59 @@ pub fn findings(a: &Analysis, classes: &Classes, groups: &[Group]) -> Findings {
     }
 }
 
+/// Which text-like objects a duplicates finding counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Duplicates {
+    /// No executable: strings and byte buffers look alike (`duplicate_strings`, worded so).
+    Text,
+    /// Objects typed `string data` (`duplicate_strings`).
+    Strings,
+    /// Objects typed `[]uint8 backing array` (`duplicate_bytes`).
+    Bytes,
+}
+
+impl Duplicates {
+    fn kinds(h: &crate::heap::Heap) -> &'static [Duplicates] {
+        if h.exe.is_some() {
+            &[Duplicates::Strings, Duplicates::Bytes]
+        } else {
+            &[Duplicates::Text]
+        }
+    }
+}
+
 /// Reachable text objects with byte-identical slots: every copy but one is waste that
 /// interning (or `unique.Make`) would save. Go-specific: strings are immutable and often
-/// rebuilt per request (headers, keys, JSON field values).
-fn duplicate_strings(a: &Analysis, classes: &Classes, reachable: u64) -> Option<Finding> {
+/// rebuilt per request (headers, keys, JSON field values). With the executable, strings
+/// and `[]byte` buffers are told apart by type and reported separately.
+fn duplicates(
+    a: &Analysis,
+    classes: &Classes,
+    reachable: u64,
+    what: Duplicates,
+) -> Option<Finding> {
     let h = &a.heap;
+    // The type keys counted (with an executable): "string data" or "[]uint8 backing array".
+    let wanted: Vec<u32> = match (&h.exe, what) {
+        (Some(n), Duplicates::Strings | Duplicates::Bytes) => {
+            let name = if what == Duplicates::Strings {
+                "string data"
+            } else {
+                "[]uint8 backing array"
+            };
+            (1..n.keys.len() as u32)
+                .filter(|&i| h.exe_type_name(n.keys[i as usize]) == Some(name))
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    let counted = |id: ObjectId| match &h.exe {
+        Some(n) if what != Duplicates::Text => n
+            .object_types
+            .get(id as usize)
+            .is_some_and(|t| wanted.contains(t)),
+        _ => true,
+    };
     // Group by sorting indices (4 B per text object) rather than hashing: a map over
     // millions of strings doubles its way up and in wasm leaves the old tables as holes.
     let key = |i: u32| {
@@ -341,9 +400,10 @@ fn duplicate_strings(a: &Analysis, classes: &Classes, reachable: u64) -> Option<
         (h.objects.size.get(id as usize), hash, id)
     };
     let mut idx: Vec<u32> = Vec::with_capacity(h.text_hashes.len());
-    idx.extend(
-        (0..h.text_hashes.len() as u32).filter(|&i| a.is_reachable(h.text_hashes[i as usize].0)),
-    );
+    idx.extend((0..h.text_hashes.len() as u32).filter(|&i| {
+        let id = h.text_hashes[i as usize].0;
+        a.is_reachable(id) && counted(id)
+    }));
     idx.sort_unstable_by_key(|&i| key(i));
     let mut dup: Vec<(u64, u64, ObjectId)> = Vec::new();
     for run in idx.chunk_by(|&x, &y| {
@@ -365,6 +425,11 @@ fn duplicate_strings(a: &Analysis, classes: &Classes, reachable: u64) -> Option<
     dup.sort_by(|x, y| y.0.cmp(&x.0).then(x.2.cmp(&y.2)));
     let top = dup[0].2;
     let mut sites: Vec<Share> = Vec::new();
+    let noun = match what {
+        Duplicates::Text => "text",
+        Duplicates::Strings => "string",
+        Duplicates::Bytes => "byte buffer",
+    };
     let examples: Vec<Share> = dup
         .iter()
         .take(5)
@@ -379,7 +444,7 @@ fn duplicate_strings(a: &Analysis, classes: &Classes, reachable: u64) -> Option<
             }
             Share {
                 name: format!(
-                    "{n} copies of the {size}-byte text at 0x{:x}",
+                    "{n} copies of the {size}-byte {noun} at 0x{:x}",
                     h.objects.value_addr(ex)
                 ),
                 objects: n,
@@ -387,13 +452,33 @@ fn duplicate_strings(a: &Analysis, classes: &Classes, reachable: u64) -> Option<
             }
         })
         .collect();
-    Some(Finding {
-        kind: "duplicate_strings",
-        title: format!(
-            "{copies} redundant copies of {} distinct strings waste {} (intern them, e.g. with unique.Make)",
-            dup.len(),
-            human_bytes(wasted)
+    let distinct = dup.len();
+    let (kind, title) = match what {
+        Duplicates::Text => (
+            "duplicate_strings",
+            format!(
+                "{copies} redundant copies of {distinct} distinct text objects (strings or []byte buffers: without the executable they look alike) waste {}",
+                human_bytes(wasted)
+            ),
         ),
+        Duplicates::Strings => (
+            "duplicate_strings",
+            format!(
+                "{copies} redundant copies of {distinct} distinct strings waste {} (intern them, e.g. with unique.Make)",
+                human_bytes(wasted)
+            ),
+        ),
+        Duplicates::Bytes => (
+            "duplicate_bytes",
+            format!(
+                "{copies} redundant copies of {distinct} distinct []byte buffers waste {} (share one read-only buffer, or keep one copy per distinct content)",
+                human_bytes(wasted)
+            ),
+        ),
+    };
+    Some(Finding {
+        kind,
+        title,
         retained_bytes: wasted,
         share: share(wasted, reachable),
         objects: copies,
@@ -402,7 +487,7 @@ fn duplicate_strings(a: &Analysis, classes: &Classes, reachable: u64) -> Option<
             classes: examples,
             alloc_sites: sites,
             retainer_path: path_lines(a, classes, top),
-                path_to: Some(top),
+            path_to: Some(top),
             object: Some(format!("0x{:x}", h.objects.value_addr(top))),
             ..Evidence::default()
         },
@@ -519,7 +604,7 @@ fn holdings(
 }
 
 /// The shortest retainer path as lines: the root's label, then each object.
-fn path_lines(a: &Analysis, classes: &Classes, id: ObjectId) -> Vec<String> {
+pub(crate) fn path_lines(a: &Analysis, classes: &Classes, id: ObjectId) -> Vec<String> {
     let Some(p) = super::retainers::retainer_paths(a, id, 1, &[])
         .into_iter()
         .next()
@@ -574,6 +659,58 @@ pub fn name_paths(
         x.evidence.field_path =
             super::typing::paths::path_text(&a.heap, root.as_ref(), &p.objects, read);
     }
+}
+
+/// Completes the findings from the objects' contents when an executable typed the heap:
+/// adds the verdicts that read them ([`super::waste`]), ranks again, and names every
+/// finding's path by fields ([`name_paths`]). `read(file offset, len)` gives the dump's
+/// bytes again; `exe`, the executable that typed the heap, names what typing did not
+/// reach (a leaked channel's element type).
+pub fn with_contents(
+    f: &mut Findings,
+    a: &Analysis,
+    classes: &Classes,
+    groups: &[Group],
+    exe: Option<&crate::exe::Executable>,
+    read: &mut dyn FnMut(u64, usize) -> Option<Vec<u8>>,
+) {
+    if a.heap.exe.is_none() {
+        return;
+    }
+    f.findings.extend(super::waste::findings(a, classes, read));
+    // Goroutine leaks decided by reachability replace the ones guessed by group size.
+    if let Some(v) = super::goroutine_leaks::verdicts(a, read) {
+        f.findings.retain(|x| x.kind != "goroutine_leak");
+        f.findings.extend(super::goroutine_leaks::findings(
+            a,
+            groups,
+            &v,
+            exe,
+            f.reachable_bytes,
+        ));
+    }
+    // A cut dump stays first; the rest by bytes, as `findings` ranks them.
+    f.findings.sort_by(|x, y| {
+        (y.kind == "cut_dump")
+            .cmp(&(x.kind == "cut_dump"))
+            .then(y.retained_bytes.cmp(&x.retained_bytes))
+            .then(y.goroutines.cmp(&x.goroutines))
+    });
+    name_paths(f, a, read);
+}
+
+/// Whether a finding kind's bytes are waste (held but unusable: duplicates, idle capacity,
+/// pinned buffers) rather than what it retains: front ends say "wastes" for these.
+pub fn measures_waste(kind: &str) -> bool {
+    matches!(
+        kind,
+        "duplicate_strings"
+            | "duplicate_bytes"
+            | "pinned_buffer"
+            | "slice_capacity"
+            | "map_capacity"
+            | "chan_buffer"
+    )
 }
 
 /// The share of the reachable heap held by the top finding, for `--fail-on`.

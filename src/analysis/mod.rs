@@ -6,12 +6,14 @@ pub mod classes;
 pub mod diff;
 pub mod dominators;
 pub mod flame;
+pub mod goroutine_leaks;
 pub mod goroutines;
 pub mod leaks;
 pub mod lost;
 pub mod naming;
 pub mod retainers;
 pub mod typing;
+pub mod waste;
 
 use crate::heap::{Csr, Heap, ObjectId};
 use dominators::DominatorTree;

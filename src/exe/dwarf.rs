@@ -75,9 +75,12 @@ pub struct DVar {
     /// A parameter (`arg`) or a local.
     pub param: bool,
     /// `[lo, hi)` PC ranges (linked addresses) and, in each, the pieces of the variable in
-    /// the frame: (byte offset in the variable, size, offset from the CFA).
-    pub locs: Vec<(u64, u64, Vec<(u32, u32, i32)>)>,
+    /// the frame.
+    pub locs: Vec<(u64, u64, Vec<Piece>)>,
 }
+
+/// Part of a variable in its frame: (byte offset in the variable, size, offset from the CFA).
+pub type Piece = (u32, u32, i32);
 
 /// A function and its stack variables.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -499,7 +502,7 @@ fn ref_attr(
 /// variable, size, offset from the CFA): Go writes `DW_OP_call_frame_cfa` (the CFA
 /// itself) or `DW_OP_fbreg N` (its frame base is the CFA), each piece closed by
 /// `DW_OP_piece SIZE`; register pieces and unknown operations are skipped.
-fn stack_pieces(expr: &[u8]) -> Vec<(u32, u32, i32)> {
+fn stack_pieces(expr: &[u8]) -> Vec<Piece> {
     fn uleb(b: &[u8], at: &mut usize) -> Option<u64> {
         let (mut v, mut shift) = (0u64, 0);
         loop {

@@ -19,6 +19,10 @@ pub type Key = u64;
 /// Marks a key as a DWARF type index (no runtime address has bit 62 set).
 pub const DWARF_KEY: Key = 1 << 62;
 
+/// Marks a closure's key: `CLOSURE_KEY | entry << 1` (a function's linked entry address);
+/// `CLOSURE_KEY` alone is a closure whose function is not known yet.
+pub const CLOSURE_KEY: Key = 1 << 61;
+
 /// Set in an object's key when the object holds the elements of the slice (or the bytes
 /// of the string, or a channel's buffer, or a map's directory) the key names: "[]uint8
 /// backing array", "string data". Descriptors are aligned, so bit 0 is free.
@@ -153,7 +157,18 @@ impl<'e> Model<'e> {
 
     /// The node of a key (without [`HOLDS_ELEMENTS`]).
     pub fn node(&mut self, k: Key) -> Option<Rc<Node>> {
+        if k & CLOSURE_KEY != 0 && k & DWARF_KEY == 0 {
+            // A closure's captured variables have no type the walk can see.
+            return None;
+        }
         self.node_depth(k & !HOLDS_ELEMENTS, 0)
+    }
+
+    /// The closure key of the function whose entry is at runtime address `pc`.
+    pub fn closure(&self, pc: u64) -> Option<Key> {
+        let entry = pc.wrapping_sub(self.bias);
+        self.exe.func_at(entry)?;
+        Some(CLOSURE_KEY | entry << 1)
     }
 
     fn node_depth(&mut self, k: Key, depth: u32) -> Option<Rc<Node>> {
@@ -358,6 +373,13 @@ impl<'e> Model<'e> {
 
     /// The Go name of a key: "main.item", "[]uint8 backing array", "map.hdr[string]*main.item".
     pub fn name(&mut self, k: Key) -> Option<String> {
+        if k & CLOSURE_KEY != 0 && k & DWARF_KEY == 0 {
+            let f = self.exe.func_at((k & !CLOSURE_KEY) >> 1);
+            return Some(match f {
+                Some(f) => format!("func {} (closure)", f.strip_suffix(".abi0").unwrap_or(f)),
+                None => "func value (closure)".to_string(),
+            });
+        }
         let base = k & !HOLDS_ELEMENTS;
         let name = match self.dwarf_index(base) {
             _ if base & DWARF_KEY == 0 => self

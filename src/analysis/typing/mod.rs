@@ -22,7 +22,7 @@ mod plan;
 use std::collections::HashMap;
 
 pub use crate::exe::model::{Key, HOLDS_ELEMENTS};
-use crate::exe::model::{Model, Shape};
+use crate::exe::model::{Model, Shape, CLOSURE_KEY};
 use crate::exe::Executable;
 use crate::format::read_word;
 use crate::heap::{Heap, ObjectId, RootKind};
@@ -264,6 +264,18 @@ pub fn type_heap(heap: &mut Heap, exe: &Executable, read: &mut dyn Contents) -> 
         w.owner = NO_OWNER;
         let Some(o) = w.pending.pop() else { break };
         let i = o as usize;
+        if w.plans.keys[w.ty[i] as usize] == CLOSURE_KEY {
+            // A closure: its first word is its function's entry, which names it.
+            let (ps, be) = (w.heap.params.ptr_size, w.heap.params.big_endian);
+            let at = w.heap.objects.file_offset.get(i);
+            if w.read.read_into(at, usize::from(ps), &mut contents) {
+                let pc = read_word(&contents, 0, ps, be).unwrap_or(0);
+                if let Some(k) = w.model.closure(pc) {
+                    w.ty[i] = w.plans.intern(k);
+                }
+            }
+            continue;
+        }
         let (plan, stride) = w.plans.walk_plan(w.model, w.ty[i]);
         if plan == NO_PLAN {
             continue;

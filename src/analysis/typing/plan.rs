@@ -6,7 +6,7 @@
 //! index and the element stride the target is checked against, so following a pointer
 //! costs no hash lookup.
 
-use crate::exe::model::{Key, Model, Shape, Special, HOLDS_ELEMENTS};
+use crate::exe::model::{Key, Model, Shape, Special, CLOSURE_KEY, HOLDS_ELEMENTS};
 use crate::heap::hash::FastMap;
 
 /// No plan: the type holds no pointers (or nothing describes it).
@@ -172,6 +172,14 @@ impl Plans {
                 push(base, self.to(model, *h, *h))
             }
             Shape::Interface { methods } => push(base, Some(Act::Iface { methods: *methods })),
+            // A func value points at its closure: a code pointer, then captured variables.
+            Shape::Func => push(
+                base,
+                Some(Act::To {
+                    key: self.intern(CLOSURE_KEY),
+                    stride: 1,
+                }),
+            ),
             Shape::Array { elem, len } => {
                 let Some(e) = model.node(*elem) else { return };
                 if e.size == 0 || !e.ptrs {
@@ -183,7 +191,7 @@ impl Plans {
                 if inner.is_empty() {
                     return;
                 }
-                if usize::try_from(len).map_or(false, |l| l.saturating_mul(inner.len()) <= UNROLL) {
+                if usize::try_from(len).is_ok_and(|l| l.saturating_mul(inner.len()) <= UNROLL) {
                     for i in 0..len {
                         for s in &inner {
                             out.push(Slot {

@@ -83,20 +83,28 @@ pub(crate) fn load(path: &Path) -> Result<Analysis, String> {
     Ok(Analysis::new(heap))
 }
 
-/// Names the findings' retainer paths by field when an executable typed the heap (the
-/// pointers' offsets are read again from the dump).
-fn name_paths(f: &mut leaks::Findings, a: &Analysis, dump: &Path) -> Result<(), String> {
+/// When an executable typed the heap, adds the findings that read object contents and
+/// names the findings' retainer paths by field (contents are read again from the dump).
+fn with_contents(
+    f: &mut leaks::Findings,
+    a: &Analysis,
+    classes: &Classes,
+    groups: &[goroutines::Group],
+    dump: &Path,
+) -> Result<(), String> {
     if a.heap.exe.is_none() {
         return Ok(());
     }
     let file = File::open(dump).map_err(|e| format!("{}: {e}", dump.display()))?;
     let mut chunks = dumpscope::load::Chunks::new(|off, len| read_at(&file, off, len));
-    leaks::name_paths(f, a, &mut |off, len| chunks.get(off, len));
+    leaks::with_contents(f, a, classes, groups, EXE.get(), &mut |off, len| {
+        chunks.get(off, len)
+    });
     Ok(())
 }
 
 /// Up to `len` bytes of `file` at `offset`.
-fn read_at(file: &File, offset: u64, len: usize) -> Option<Vec<u8>> {
+pub(crate) fn read_at(file: &File, offset: u64, len: usize) -> Option<Vec<u8>> {
     use std::io::{Read, Seek, SeekFrom};
     let mut f = file;
     f.seek(SeekFrom::Start(offset)).ok()?;
@@ -189,8 +197,17 @@ fn run(cli: Cli) -> Result<(), String> {
             let e = Executable::parse(&bytes).map_err(|e| format!("{}: {e}", binary.display()))?;
             let total = t.elapsed();
             let mb = bytes.len() as f64 / 1e6;
-            println!("{}: {:.1} MB, {} {}", binary.display(), mb, e.format, e.arch);
-            println!("  go version     {}", e.go_version.as_deref().unwrap_or("(no build info)"));
+            println!(
+                "{}: {:.1} MB, {} {}",
+                binary.display(),
+                mb,
+                e.format,
+                e.arch
+            );
+            println!(
+                "  go version     {}",
+                e.go_version.as_deref().unwrap_or("(no build info)")
+            );
             println!(
                 "  symbols        {} globals, {} functions{}",
                 e.globals.len(),
@@ -271,8 +288,8 @@ fn run(cli: Cli) -> Result<(), String> {
             json,
         } => {
             let a = load(&dump)?;
-            let (_, _, mut f) = leaks::analyse(&a);
-            name_paths(&mut f, &a, &dump)?;
+            let (classes, groups, mut f) = leaks::analyse(&a);
+            with_contents(&mut f, &a, &classes, &groups, &dump)?;
             if json {
                 print_json(&f)?;
             } else {
