@@ -296,9 +296,15 @@ pub fn leaks(f: &Findings) -> String {
     }
     for (i, x) in f.findings.iter().enumerate() {
         let _ = writeln!(o, "{}. [{}] {}", i + 1, x.kind, esc(&x.title));
+        // Waste findings measure bytes held but unusable, not what they retain.
+        let verb = if crate::analysis::leaks::measures_waste(x.kind) {
+            "wastes"
+        } else {
+            "retains"
+        };
         let _ = writeln!(
             o,
-            "   retains {} ({:.1}% of the heap), {} objects, {} goroutines",
+            "   {verb} {} ({:.1}% of the heap), {} objects, {} goroutines",
             bytes(x.retained_bytes),
             x.share * 100.0,
             x.objects,
