@@ -256,3 +256,34 @@ fn class_labels_are_unique_and_whole() {
     assert!(out.contains(" B with pointers (layout 1 of "), "{out}");
     assert!(out.contains("shares add up to more than 100 %"), "{out}");
 }
+
+/// With `--exe`, a report's leak findings carry their paths as Go fields (in the JSON, and
+/// in the HTML beside the retainer path), as `leaks` prints them; without it, none.
+#[test]
+fn report_names_finding_paths_with_the_executable() {
+    let d = path("service-go1.27.dump");
+    let exe = exe_path("service-go1.27.exe");
+    let exe = exe.to_str().unwrap();
+    let json = |args: &[&str]| -> serde_json::Value {
+        let out = run(args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let leaks = json(&["--exe", exe, "leaks", "--json", &d]);
+    let want = leaks["findings"][0]["evidence"]["field_path"]
+        .as_str()
+        .unwrap();
+    assert!(
+        want.starts_with("main.registry .tenants [map value]"),
+        "{want}"
+    );
+    let r = json(&["--exe", exe, "report", "--json", &d]);
+    assert_eq!(r["findings"][0]["field_path"].as_str(), Some(want));
+    let html = text(&run(&["--exe", exe, "report", &d]).stdout);
+    assert!(
+        html.contains(&format!("<span class=\"mono\">{want}</span>")),
+        "{want}"
+    );
+    let plain = json(&["report", "--json", &d]);
+    assert!(plain["findings"][0].get("field_path").is_none());
+}

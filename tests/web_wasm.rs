@@ -280,6 +280,10 @@ fn every_request() -> Vec<Request> {
             excluded: vec![0xc000_0000_0010, 0xc000_0000_0020],
         },
         Request::Findings,
+        Request::Treemap {
+            cells: 40,
+            drill: true,
+        },
         Request::LoadCompare {
             name: "later.dump".into(),
         },
@@ -451,6 +455,11 @@ fn the_fixture_loads_with_steady_progress() {
             analysis_ms: l.analysis_ms,
             wasm_memory_bytes: 64 << 20,
             summary: s,
+            exe: Some(LoadedExe {
+                file_name: "server".into(),
+                described: "ELF amd64, with symbols and DWARF".into(),
+                matched: "data and bss segments, go1.27.3".into(),
+            }),
         }));
         let msg = wire::encode(
             &ResponseEnvelope {

@@ -21,6 +21,9 @@ pub struct ClassTable {
 pub struct Leaks {
     pub groups: Vec<GroupRow>,
     pub findings: Vec<FindingEntry>,
+    /// The core's findings and goroutine groups until the findings that read object
+    /// contents are added ([`Leaks::with_contents`]), which reads the file.
+    unnamed: Option<(Findings, Vec<goroutines::Group>)>,
 }
 
 fn finding_rows(f: &Findings) -> Vec<FindingEntry> {
@@ -72,12 +75,29 @@ impl ClassTable {
 
 impl Leaks {
     pub fn compute(a: &Analysis, classes: &Classes) -> Leaks {
-        let groups = goroutines::groups(a);
-        let findings = leaks::findings(a, classes, &groups);
-        let groups = report::goroutine_groups(&groups);
+        let core_groups = goroutines::groups(a);
+        let findings = leaks::findings(a, classes, &core_groups);
+        let groups = report::goroutine_groups(&core_groups);
         Leaks {
             groups,
             findings: finding_rows(&findings),
+            unnamed: a.heap.exe.is_some().then_some((findings, core_groups)),
         }
+    }
+
+    /// Once, when an executable typed the heap: adds the findings that read object
+    /// contents (waste, goroutine leaks proved by reachability) and names every finding's
+    /// path by field (`leaks::with_contents`); `read` reads the dump's file.
+    pub fn with_contents(
+        &mut self,
+        a: &Analysis,
+        classes: &Classes,
+        read: &mut dyn FnMut(u64, usize) -> Option<Vec<u8>>,
+    ) {
+        let Some((mut f, groups)) = self.unnamed.take() else {
+            return;
+        };
+        leaks::with_contents(&mut f, a, classes, &groups, None, read);
+        self.findings = finding_rows(&f);
     }
 }

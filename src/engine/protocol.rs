@@ -80,6 +80,9 @@ pub enum Request {
     Pprof,
     /// The flame graph of retained memory (`analysis::flame`).
     Flame,
+    /// The overview's treemap: the largest of `cells` children of the dominator tree's top,
+    /// or with `drill`, of the node where a chain of dominating objects splits.
+    Treemap { cells: u32, drill: bool },
     /// What the engine holds: `Loaded` as the open dump's load answered it (names from an
     /// executable included), or `Ready` when no dump is open. `dumpscope serve` opens its
     /// dump before the page loads: this is how the page learns which one.
@@ -174,6 +177,7 @@ pub enum Response {
         file_name: String,
     },
     Flame(Box<FlameView>),
+    Treemap(Box<TreemapView>),
     /// The pprof profile travels as the Blob beside the message.
     Pprof {
         file_name: String,
@@ -211,6 +215,20 @@ pub struct Loaded {
     #[serde(default)]
     pub wasm_memory_bytes: u64,
     pub summary: Summary,
+    /// The executable that named the dump's globals and types, once one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exe: Option<LoadedExe>,
+}
+
+/// The executable that named the open dump.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct LoadedExe {
+    pub file_name: String,
+    /// e.g. "ELF amd64, with symbols and DWARF".
+    pub described: String,
+    /// What proved it wrote the dump, e.g. "data and bss segments, go1.27.3, 76 stack
+    /// frames' functions".
+    pub matched: String,
 }
 
 /// One object in a table.
@@ -271,6 +289,34 @@ pub struct FlameRow {
     pub cum_bytes: u64,
     pub cum_objects: u64,
 }
+
+/// The overview's treemap of retained memory: a node of the dominator tree and its largest
+/// children. The node is the top (every root) unless one object holds at least
+/// [`TREEMAP_DOMINATES`] of it and keeps most of that in objects below it: then the treemap
+/// descends (at most [`TREEMAP_DEPTH`] objects) to where the retained bytes split.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct TreemapView {
+    /// The objects descended through, from the root-held one down; the cells are the last
+    /// one's children. Empty at the top.
+    pub chain: Vec<ObjRow>,
+    /// What holds the chain's first object: the global's name and field with an
+    /// executable (`main.registry .tenants`), otherwise the root's label.
+    pub root_label: Option<String>,
+    /// The bytes the treemap divides: the reachable bytes, or the last chain object's
+    /// retained bytes.
+    pub bytes: u64,
+    /// The last chain object's own size (0 at the top).
+    pub self_bytes: u64,
+    /// The node's largest children, largest first.
+    pub cells: Vec<ObjRow>,
+    /// How many children the node has.
+    pub children: u64,
+}
+
+/// The treemap descends into a child holding at least this share of its parent's bytes.
+pub const TREEMAP_DOMINATES: f64 = 0.85;
+/// Objects the treemap descends through at most (a long list dominates node by node).
+pub const TREEMAP_DEPTH: usize = 32;
 
 /// `analysis::diff` of 2 or 3 dumps of one process.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -361,6 +407,11 @@ pub struct PathView {
     /// Objects left out between the two halves of `objects` (a very long path).
     #[serde(default)]
     pub elided: u64,
+    /// The path as Go fields, as `report::PathRow::fields` (`main.registry .tenants [map
+    /// value] .items`), when an executable typed the heap; of a long path, its first half
+    /// then `…`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fields: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]

@@ -316,10 +316,15 @@ fn findings(o: &mut String, r: &Report) {
         let _ = write!(
             o,
             "<div class=\"finding\" data-testid=\"finding\"><h3>{}. <span class=\"tag\">{}</span> <span data-testid=\"finding-title\">{}</span></h3>\n\
-             <div class=\"muted\">retains {} ({} of the heap) · {} objects{}</div>\n",
+             <div class=\"muted\">{} {} ({} of the heap) · {} objects{}</div>\n",
             i + 1,
             escape(&f.kind),
             escape(&f.title),
+            if crate::analysis::leaks::measures_waste(&f.kind) {
+                "wastes"
+            } else {
+                "retains"
+            },
             bytes(f.retained_bytes),
             pct(f.share),
             count(f.objects),
@@ -344,6 +349,13 @@ fn findings(o: &mut String, r: &Report) {
                 let _ = write!(o, "<li>{}</li>", escape(s));
             }
             o.push_str("</ol>\n");
+        }
+        if let Some(fields) = &f.field_path {
+            let _ = writeln!(
+                o,
+                "<div data-testid=\"field-path\">fields <span class=\"mono\">{}</span></div>",
+                escape(fields)
+            );
         }
         path(o, &f.retainer_path);
         o.push_str("</div>\n");
@@ -695,5 +707,28 @@ mod tests {
         let html = render(&Report::default());
         assert!(html.starts_with("<!DOCTYPE html>") && html.ends_with("</html>\n"));
         assert!(!html.contains("<script"));
+    }
+
+    #[test]
+    fn a_findings_field_path_is_shown_when_named() {
+        let finding = |field_path: Option<&str>| super::super::share::FindingEntry {
+            kind: "accumulation".into(),
+            title: "t".into(),
+            field_path: field_path.map(str::to_string),
+            ..Default::default()
+        };
+        let mut r = Report {
+            findings: vec![finding(None)],
+            ..Default::default()
+        };
+        assert!(!render(&r).contains("field-path"));
+        r.findings = vec![finding(Some(
+            "main.registry .tenants [map value] .items<x>",
+        ))];
+        let html = render(&r);
+        assert!(
+            html.contains("main.registry .tenants [map value] .items&lt;x&gt;</span>"),
+            "{html}"
+        );
     }
 }

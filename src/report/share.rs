@@ -77,6 +77,10 @@ pub struct FindingEntry {
     pub function: Option<String>,
     pub created_by: Option<String>,
     pub stack: Vec<String>,
+    /// The retainer path as Go fields (`main.registry .tenants [map value] .items`), when
+    /// an executable typed the heap (`leaks::name_paths`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_path: Option<String>,
 }
 
 impl From<&leaks::Finding> for FindingEntry {
@@ -97,6 +101,7 @@ impl From<&leaks::Finding> for FindingEntry {
             function: f.evidence.function.clone(),
             created_by: f.evidence.created_by.clone(),
             stack: f.evidence.stack.clone(),
+            field_path: f.evidence.field_path.clone(),
         }
     }
 }
@@ -236,12 +241,18 @@ impl Gather {
     }
 }
 
+/// Reads `len` bytes of a dump's file at an offset: object contents, read again.
+pub type Read<'a> = &'a dyn Fn(u64, usize) -> Option<Vec<u8>>;
+
 /// An analysed dump given to [`build`].
 pub struct Input<'a> {
     /// Its id from [`Gather::add`].
     pub id: usize,
     pub a: &'a Analysis,
     pub classes: &'a Classes,
+    /// Its file, for naming the findings' paths by field when an executable typed the heap
+    /// (`leaks::name_paths`); `None` leaves them unnamed.
+    pub read: Option<Read<'a>>,
 }
 
 /// A report of one or more dumps analysed together (at most a few: all are in memory).
@@ -253,6 +264,7 @@ pub fn report(dumps: &[(&str, &Analysis, &Classes)], opts: &Options) -> Report {
             id: g.add(name, a, classes),
             a,
             classes,
+            read: None,
         })
         .collect();
     let focus = g.focus_ids();
@@ -282,7 +294,12 @@ pub fn build(gather: Gather, inputs: &[Input<'_>], opts: &Options) -> Report {
     let a = last.a;
     let classes = last.classes;
     let groups = goroutines::groups(a);
-    let found = leaks::findings(a, classes, &groups);
+    let mut found = leaks::findings(a, classes, &groups);
+    if let Some(read) = last.read {
+        leaks::with_contents(&mut found, a, classes, &groups, None, &mut |off, len| {
+            read(off, len)
+        });
+    }
 
     let summary = super::summary(a);
 

@@ -11,6 +11,7 @@
 import { chromium } from 'playwright-core';
 import http from 'node:http';
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -507,7 +508,11 @@ check('executable: names globals and types like the CLI; another program\'s is r
   await nav(page, 'classes');
   await page.fill(T('filter-input'), '=main.entry');
   await page.press(T('filter-input'), 'Enter');
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="class-row"] .cls a')].some((a) => a.textContent === 'main.entry'));
+  // Until the filter applies, the unfiltered table may show main.entry among others.
+  await page.waitForFunction(() => {
+    const names = [...document.querySelectorAll('[data-testid="class-row"] .cls a')].map((a) => a.textContent);
+    return names.length === 1 && names[0] === 'main.entry';
+  });
   const row = await page.$$eval(T('class-row'), (rows) =>
     rows.map((r) => [r.querySelector('.cls a').textContent, r.querySelector('.num').textContent]).find((x) => x[0] === 'main.entry'));
   assertEq(row[1], entry.count.toLocaleString('en-US'), 'main.entry objects');
@@ -522,6 +527,87 @@ check('executable: names globals and types like the CLI; another program\'s is r
   const status = await page.innerText(T('exe-status'));
   assert(status.includes('did not write the dump'), `status: ${status}`);
   assertEq(await page.innerText(T('exe-summary')), `Names from the executable — ${named.executable}`, 'names kept');
+});
+
+check('executable: service-go1.27 typed from its executable, fields on the leak path, the executable never leaves the page', async () => {
+  const dump = path.join(FIXTURES, 'service-go1.27.dump');
+  // Committed gzipped: unpacked here, picked like any file.
+  const exe = path.join(OUT, 'service-go1.27.exe');
+  fs.writeFileSync(exe, zlib.gunzipSync(fs.readFileSync(path.join(FIXTURES, 'service-go1.27.exe.gz'))));
+  const named = cli('--exe', exe, 'summary', '--json', dump);
+  const classes = cli('--exe', exe, 'classes', '--json', '--limit', '100000', dump);
+  const found = cli('--exe', exe, 'leaks', '--json', dump);
+  const item = classes.find((c) => c.class === 'main.item');
+  assertEq(item && item.count, 400, 'main.item objects in the CLI');
+  const fields = found.findings[0].evidence.field_path;
+  assert(fields && fields.startsWith('main.registry .tenants [map value]') && fields.includes('.body'), `the CLI's field path: ${fields}`);
+  // Every request from here on: only the app's own static files, with no body.
+  const seen = [];
+  const onRequest = (r) => seen.push({ url: r.url(), method: r.method(), body: r.postDataBuffer() });
+  page.on('request', onRequest);
+  try {
+    await dropFile(page, origin, dump);
+    await page.setInputFiles(T('open-exe'), exe);
+    await page.waitForSelector(T('exe-name'), { timeout: 30000 });
+    const described = named.executable.split('; matched by ')[0];
+    assertEq(await page.innerText(T('exe-name')), `named by service-go1.27.exe · ${described}`, 'the executable in the header');
+    const title = await page.getAttribute(T('exe-name'), 'title');
+    assert(title.includes('matched by ') && named.executable.includes(title.split('; matched by ')[1]), `what matched it: ${title}`);
+    // The class table: Go types from the executable, with the CLI's counts.
+    await nav(page, 'classes');
+    const classRow = async (name) => {
+      await page.fill(T('filter-input'), `=${name}`);
+      await page.press(T('filter-input'), 'Enter');
+      // An exact filter keeps one row, once it applies.
+      await page.waitForFunction((n) => {
+        const names = [...document.querySelectorAll('[data-testid="class-row"] .cls a')].map((a) => a.textContent);
+        return names.length === 1 && names[0] === n;
+      }, name);
+      return page.$$eval(T('class-row'), (rows, n) =>
+        rows.map((r) => [r.querySelector('.cls a').textContent, r.querySelector('.num').textContent]).find((x) => x[0] === n), name);
+    };
+    assertEq((await classRow('main.item'))[1], '400', 'main.item objects');
+    const bytes = classes.find((c) => c.class === '[]uint8 backing array');
+    assert(bytes, 'the CLI has []uint8 backing array');
+    assertEq((await classRow('[]uint8 backing array'))[1], bytes.count.toLocaleString('en-US'), '[]uint8 backing array objects');
+    // The leak view: the first finding's path as Go fields, as the CLI prints it.
+    await nav(page, 'leaks');
+    await page.waitForSelector(T('finding-fields'));
+    const first = await page.$eval(T('finding'), (f) => ({
+      title: f.querySelector('[data-testid="finding-title"]').textContent,
+      fields: f.querySelector('[data-testid="finding-fields"]')?.textContent,
+    }));
+    assertEq(first.title, found.findings[0].title, 'first finding');
+    assertEq(first.fields, fields, 'first finding\'s fields');
+    await shot(page, 'leaks-fields');
+    // The overview's treemap descends main.registry's map to where it splits.
+    await nav(page, 'overview');
+    await page.waitForSelector(T('treemap-chain-names'));
+    const chain = await page.innerText(T('treemap-chain-names'));
+    assert(chain.startsWith('main.registry') && chain.includes('map.hdr[string]*main.tenantCache'), `treemap chain: ${chain}`);
+    await page.waitForSelector(`${T('treemap')} g.cell`);
+    const cells = await page.$$eval(`${T('treemap')} g.cell title`, (ts) => ts.map((t) => t.textContent.split('\n')[0]));
+    assertEq(cells.filter((c) => c === 'main.tenantCache').length, 4, `tenant caches in the treemap (${cells})`);
+    await shot(page, 'overview-chain');
+    // A retainer path of the finding's object reads as fields too.
+    const obj = found.findings[0].evidence.object;
+    await page.evaluate((h) => (location.hash = h), `#/retainers/${obj}`);
+    await page.waitForSelector(T('path-fields'));
+    const pathFields = await page.innerText(T('path-fields'));
+    assert(pathFields.startsWith('main.registry .tenants'), `retainer path fields: ${pathFields}`);
+  } finally {
+    page.off('request', onRequest);
+  }
+  assert(seen.length > 0, 'no requests recorded');
+  for (const r of seen) {
+    if (r.url.startsWith('blob:') || r.url.startsWith('data:')) continue;
+    assert(r.url.startsWith(origin + '/'), `a request left the origin: ${r.url}`);
+    assert(!r.body || r.body.length === 0, `a request carried a body: ${r.method} ${r.url}`);
+    const p = decodeURIComponent(new URL(r.url).pathname);
+    const file = path.join(DIST, p.endsWith('/') ? p + 'index.html' : p);
+    assert(file.startsWith(DIST + path.sep) && fs.existsSync(file), `a request for something other than the app's files: ${r.url}`);
+    assert(!r.url.includes('service-go1.27'), `a request names the dump or the executable: ${r.url}`);
+  }
 });
 
 check('verdicts: unreachable objects, span tails and a diff of two programs say what the CLI says', async () => {

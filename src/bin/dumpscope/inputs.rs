@@ -5,7 +5,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use dumpscope::analysis::classes::Classes;
-use dumpscope::analysis::Analysis;
 use dumpscope::report::redact::ReportKey;
 use dumpscope::report::share;
 
@@ -78,25 +77,32 @@ pub fn report_key(path: Option<&Path>) -> Result<ReportKey, String> {
 }
 
 /// The report of `dumps`. Up to three are analysed together; with more, each is read once
-/// for the timeline and dropped, then the first, middle and newest are read again.
+/// for the timeline and dropped, then the first, middle and newest are read again. With
+/// `--exe`, the findings' paths are named by field from the files.
 pub fn make_report(dumps: &[PathBuf], opts: &share::Options) -> Result<share::Report, String> {
     let name = |p: &PathBuf| p.display().to_string();
+    let mut g = share::Gather::default();
     if dumps.len() <= 3 {
         let analyses = dumps
             .iter()
             .map(|d| load(d))
             .collect::<Result<Vec<_>, _>>()?;
         let classes: Vec<Classes> = analyses.iter().map(Classes::compute).collect();
-        let names: Vec<String> = dumps.iter().map(name).collect();
-        let inputs: Vec<(&str, &Analysis, &Classes)> = names
+        let readers = dumps
             .iter()
-            .zip(&analyses)
-            .zip(&classes)
-            .map(|((n, a), c)| (n.as_str(), a, c))
-            .collect();
-        return Ok(share::report(&inputs, opts));
+            .map(|d| reader(d))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut inputs = Vec::new();
+        for (((d, a), c), r) in dumps.iter().zip(&analyses).zip(&classes).zip(&readers) {
+            inputs.push(share::Input {
+                id: g.add(&name(d), a, c),
+                a,
+                classes: c,
+                read: Some(r),
+            });
+        }
+        return Ok(share::build(g, &inputs, opts));
     }
-    let mut g = share::Gather::default();
     for d in dumps {
         let a = load(d)?;
         let c = Classes::compute(&a);
@@ -108,18 +114,28 @@ pub fn make_report(dumps: &[PathBuf], opts: &share::Options) -> Result<share::Re
         .map(|id| {
             let a = load(&dumps[id])?;
             let c = Classes::compute(&a);
-            Ok((id, a, c))
+            Ok((id, a, c, reader(&dumps[id])?))
         })
         .collect::<Result<Vec<_>, String>>()?;
     let inputs: Vec<share::Input<'_>> = loaded
         .iter()
-        .map(|(id, a, c)| share::Input {
+        .map(|(id, a, c, r)| share::Input {
             id: *id,
             a,
             classes: c,
+            read: Some(r),
         })
         .collect();
     Ok(share::build(g, &inputs, opts))
+}
+
+/// Reads `path` again, a chunk at a time: object contents for naming paths by field.
+fn reader(path: &Path) -> Result<impl Fn(u64, usize) -> Option<Vec<u8>>, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let chunks = std::cell::RefCell::new(dumpscope::load::Chunks::new(move |off, len| {
+        crate::read_at(&file, off, len)
+    }));
+    Ok(move |off, len| chunks.borrow_mut().get(off, len))
 }
 
 /// Files named on the command line, with directories replaced by their `*.dump` files.

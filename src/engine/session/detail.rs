@@ -3,9 +3,11 @@
 
 use super::{err, ByteSource, Session};
 use crate::analysis::retainers;
+use crate::analysis::typing::paths::path_text;
 use crate::engine::protocol::*;
 use crate::format::read_word;
 use crate::heap::{flags, ObjectId};
+use crate::load::Chunks;
 use crate::report;
 
 /// Bytes of contents sent with an object's details; more on request.
@@ -117,7 +119,13 @@ impl Session {
         }))
     }
 
-    pub(super) fn retainers(&mut self, addr: u64, max_paths: u32, excluded: &[u64]) -> Response {
+    pub(super) fn retainers(
+        &mut self,
+        addr: u64,
+        max_paths: u32,
+        excluded: &[u64],
+        src: &dyn ByteSource,
+    ) -> Response {
         let id = match self.find(addr) {
             Ok(id) => id,
             Err(e) => return err(e),
@@ -133,6 +141,8 @@ impl Session {
         // A path can be a million objects long (a linked list): only its two ends become
         // rows, or the answer alone would need hundreds of MB in both wasm instances.
         let found = retainers::retainer_paths(&self.a, id, max_paths.clamp(1, 100) as usize, &ex);
+        // Contents are read only to name the hops by field, with an executable.
+        let mut chunks = Chunks::new(|off, len| src.read(off, len).ok());
         let mut paths = Vec::with_capacity(found.len());
         for p in found {
             let n = p.objects.len();
@@ -142,12 +152,21 @@ impl Session {
                 (n, 0)
             };
             let roots = report::roots_of(self.heap(), p.objects[0], 3);
+            let root = self.heap().roots_of(p.objects[0]).first().map(|r| r.kind);
+            let fields = path_text(
+                self.heap(),
+                root.as_ref(),
+                &p.objects[..head],
+                &mut |off, len| chunks.get(off, len),
+            )
+            .map(|f| if tail > 0 { f + " …" } else { f });
             paths.push(PathView {
                 roots,
                 objects: (p.objects[..head].iter().chain(&p.objects[n - tail..]))
                     .map(|&o| self.obj_row(o))
                     .collect(),
                 elided: (n - head - tail) as u64,
+                fields,
             });
         }
         Response::Retainers(RetainersView {
@@ -275,5 +294,56 @@ mod tests {
             .iter()
             .all(|p| p.objects.iter().all(|o| o.addr != slice.addr)));
         assert_eq!(r.excluded.len(), 1);
+    }
+
+    #[test]
+    fn retainer_paths_read_as_fields_with_the_executable() {
+        let dump = fixture("service-go1.27.dump");
+        let src = SliceSource(&dump);
+        let exe = crate::exe::Executable::parse(&fixture_gz("service-go1.27.exe.gz")).unwrap();
+        let mut plain = open(&dump);
+        let mut s = open(&dump);
+        s.attach_exe("service.exe", &exe, &src).unwrap();
+        // A main.item's body, held through a tenant's map of items.
+        let body = objects(page(
+            &mut s,
+            TableKind::Objects,
+            0,
+            1,
+            SortSpec::new("address", false),
+            "=[]uint8 backing array",
+        ))
+        .remove(0);
+        let retainers = |s: &mut Session| match s.handle(
+            &Request::Retainers {
+                addr: body.addr,
+                max_paths: 5,
+                excluded: vec![],
+            },
+            &src,
+        ) {
+            Response::Retainers(r) => r,
+            other => panic!("{other:?}"),
+        };
+        let unnamed = retainers(&mut plain);
+        assert!(!unnamed.paths.is_empty());
+        assert!(unnamed.paths.iter().all(|p| p.fields.is_none()));
+        let named = retainers(&mut s);
+        let fields = named.paths[0].fields.as_deref().expect("fields");
+        assert!(
+            fields.starts_with("main.registry .tenants [map value]") && fields.ends_with(".body"),
+            "{fields}"
+        );
+        // The CLI's `retainers --exe` says the same of its first path.
+        let mut r = report::retainers(
+            &s.a,
+            report::Names::Classes(&s.classes.classes),
+            body.id,
+            5,
+            &[],
+        );
+        let mut chunks = crate::load::Chunks::new(|off, len| src.read(off, len).ok());
+        report::name_paths(&mut r, &s.a, &mut |o, l| chunks.get(o, l));
+        assert_eq!(r.paths[0].fields.as_deref(), Some(fields));
     }
 }

@@ -3,11 +3,14 @@
 //! name (the dump's name, then what the file holds) and MIME type; the worker's glue only
 //! wraps the bytes in a `Blob`.
 
-use super::{err, Session};
+use std::cell::RefCell;
+
+use super::{err, ByteSource, Session};
 use crate::analysis::classes::Classes;
 use crate::analysis::Analysis;
 use crate::engine::export;
 use crate::engine::protocol::*;
+use crate::load::Chunks;
 use crate::report::redact::ReportKey;
 use crate::report::{html, share};
 
@@ -86,22 +89,35 @@ pub fn format_file(format: ExportFormat) -> (&'static str, &'static str) {
 
 impl Session {
     /// The shareable report of the open dump and the compared ones (`report::share`, the
-    /// CLI's `dumpscope report`), redacted with `key`.
-    pub fn report(&self, key: &ReportKey) -> share::Report {
-        let dumps: Vec<(&str, &Analysis, &Classes)> = self
-            .compare_order()
-            .into_iter()
-            .map(|o| match o {
-                None => (self.name.as_str(), &self.a, &self.classes.classes),
+    /// CLI's `dumpscope report`), redacted with `key`. The open dump's findings have their
+    /// paths named by field when an executable typed it (its contents read from `src`).
+    pub fn report(&self, key: &ReportKey, src: &dyn ByteSource) -> share::Report {
+        let chunks = RefCell::new(Chunks::new(|off, len| src.read(off, len).ok()));
+        let read = |off, len| chunks.borrow_mut().get(off, len);
+        let mut g = share::Gather::default();
+        let mut inputs = Vec::new();
+        for o in self.compare_order() {
+            let (name, a, classes, read): (&str, &Analysis, &Classes, Option<share::Read>) = match o
+            {
+                None => (&self.name, &self.a, &self.classes.classes, Some(&read)),
                 Some(i) => {
                     let b = &self.baselines[i];
-                    (b.name.as_str(), &b.a, &b.classes)
+                    (&b.name, &b.a, &b.classes, None)
                 }
-            })
-            .collect();
+            };
+            inputs.push(share::Input {
+                id: g.add(name, a, classes),
+                a,
+                classes,
+                read,
+            });
+        }
+        // As `share::report`: the first, middle and newest dumps are analysed together.
+        let focus = g.focus_ids();
+        inputs.retain(|i| focus.contains(&i.id));
         let mut opts = share::Options::new(Some(key.clone()));
         opts.generator = format!("dumpscope {} (web)", env!("CARGO_PKG_VERSION"));
-        share::report(&dumps, &opts)
+        share::build(g, &inputs, &opts)
     }
 
     /// Retained memory as a pprof profile: the bytes `dumpscope pprof` writes for this file.
@@ -186,8 +202,8 @@ impl Session {
     }
 
     /// [`Session::report`] rendered as one HTML page (`report::html`): `NAME-report.html`.
-    pub fn report_file(&self, key: &ReportKey) -> (Response, OutFile) {
-        let html = html::render(&self.report(key));
+    pub fn report_file(&self, key: &ReportKey, src: &dyn ByteSource) -> (Response, OutFile) {
+        let html = html::render(&self.report(key, src));
         let resp = Response::Report {
             file_name: self.file_name("report.html"),
         };
@@ -239,13 +255,13 @@ mod tests {
             .map(|i| fixture(&format!("growth-go1.27-{i}.dump")))
             .collect();
         let mut s = open(&dumps[2]);
-        let one = s.report(&key);
+        let one = s.report(&key, &SliceSource(&dumps[2]));
         assert!(one.redacted && one.growth.is_none() && one.timeline.is_none());
         for i in [0, 1] {
             let (a, _, _) = load(&SliceSource(&dumps[i]), &|| 0.0, &mut |_| {}).unwrap();
             s.add_baseline(format!("growth-{}.dump", i + 1), a);
         }
-        let r = s.report(&key);
+        let r = s.report(&key, &SliceSource(&dumps[2]));
         let t = r.timeline.as_ref().expect("a timeline of three dumps");
         assert_eq!(t.dumps.len(), 3);
         assert_eq!(r.dumps[r.focus].name, "test.dump");
@@ -311,7 +327,7 @@ mod tests {
         );
         assert_eq!(file.body, FileBody::Bytes(s.pprof()));
         let key = ReportKey::from_bytes([7; 32]);
-        let (resp, file) = s.report_file(&key);
+        let (resp, file) = s.report_file(&key, &SliceSource(&bytes));
         assert_eq!(
             resp,
             Response::Report {
@@ -321,7 +337,25 @@ mod tests {
         assert_eq!(file.mime, "text/html");
         assert_eq!(
             file.body,
-            FileBody::Text(report::html::render(&s.report(&key)))
+            FileBody::Text(report::html::render(&s.report(&key, &SliceSource(&bytes))))
         );
+    }
+
+    #[test]
+    fn the_report_names_the_findings_paths_with_the_executable() {
+        let key = ReportKey::from_bytes([5; 32]);
+        let dump = fixture("service-go1.27.dump");
+        let src = SliceSource(&dump);
+        let mut s = open(&dump);
+        assert!(s.report(&key, &src).findings[0].field_path.is_none());
+        let exe = crate::exe::Executable::parse(&fixture_gz("service-go1.27.exe.gz")).unwrap();
+        s.attach_exe("service.exe", &exe, &src).unwrap();
+        let r = s.report(&key, &src);
+        let fields = r.findings[0].field_path.as_deref().expect("a field path");
+        assert!(
+            fields.starts_with("main.registry .tenants [map value]"),
+            "{fields}"
+        );
+        assert!(report::html::render(&r).contains("data-testid=\"field-path\""));
     }
 }

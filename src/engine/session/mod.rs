@@ -15,6 +15,7 @@
 //! - `detail`: an object's detail, its contents and its retainer paths;
 //! - `compare`: other dumps of the same process and the diff;
 //! - `flame`: the flame graph of retained memory;
+//! - `treemap`: the overview's treemap, down a dominating chain to where it splits;
 //! - `exe`: the executable that wrote the dump: names, typing, indexes rebuilt;
 //! - `exports`: the files the worker sends back (tables as CSV or JSON, the pprof profile,
 //!   the HTML report), with their names and MIME types.
@@ -30,6 +31,7 @@ mod state;
 mod tables;
 #[cfg(test)]
 mod test_support;
+mod treemap;
 
 use std::rc::Rc;
 
@@ -106,12 +108,12 @@ impl Session {
                 addr,
                 max_paths,
                 excluded,
-            } => self.retainers(*addr, *max_paths, excluded),
+            } => self.retainers(*addr, *max_paths, excluded, src),
             Request::Findings => {
                 let reachable_bytes = self.a.reachable_bytes();
                 Response::Findings {
                     reachable_bytes,
-                    findings: self.leaks().findings.clone(),
+                    findings: self.named_findings(src).to_vec(),
                 }
             }
             Request::RemoveCompare { index } => self.remove_compare(*index),
@@ -125,6 +127,9 @@ impl Session {
             | Request::Pprof
             | Request::Status => err("not a query"),
             Request::Flame => Response::Flame(Box::new(self.flame())),
+            Request::Treemap { cells, drill } => {
+                Response::Treemap(Box::new(self.treemap(*cells, *drill)))
+            }
         }
     }
 
@@ -145,6 +150,18 @@ impl Session {
             self.leaks = Some(Leaks::compute(&self.a, &self.classes.classes));
         }
         self.leaks.as_ref().expect("just built")
+    }
+
+    /// The leak findings, their paths named by field when an executable typed the heap
+    /// (object contents read again from `src`).
+    pub fn named_findings(&mut self, src: &dyn ByteSource) -> &[FindingEntry] {
+        self.leaks();
+        let leaks = self.leaks.as_mut().expect("just built");
+        let mut chunks = crate::load::Chunks::new(|off, len| src.read(off, len).ok());
+        leaks.with_contents(&self.a, &self.classes.classes, &mut |off, len| {
+            chunks.get(off, len)
+        });
+        &leaks.findings
     }
 
     /// An object as a table row, named by its class (`analysis::classes`).
@@ -217,5 +234,45 @@ mod tests {
         };
         assert!(groups[0].looks_leaked && groups[0].count == 100);
         assert_eq!(groups[0].created_by.as_deref(), Some("main.handleRequest"));
+    }
+
+    #[test]
+    fn findings_name_their_paths_by_field_with_the_executable() {
+        let dump = fixture("service-go1.27.dump");
+        let src = SliceSource(&dump);
+        let mut s = open(&dump);
+        let findings = |s: &mut Session| match s.handle(&Request::Findings, &src) {
+            Response::Findings { findings, .. } => findings,
+            other => panic!("{other:?}"),
+        };
+        assert!(findings(&mut s).iter().all(|f| f.field_path.is_none()));
+        let exe = crate::exe::Executable::parse(&fixture_gz("service-go1.27.exe.gz")).unwrap();
+        s.attach_exe("service.exe", &exe, &src).unwrap();
+        let named = findings(&mut s);
+        // What `dumpscope --exe … leaks` prints.
+        let (classes, groups, mut core) = crate::analysis::leaks::analyse(&s.a);
+        let mut chunks = crate::load::Chunks::new(|off, len| src.read(off, len).ok());
+        crate::analysis::leaks::with_contents(
+            &mut core,
+            &s.a,
+            &classes,
+            &groups,
+            None,
+            &mut |o, l| chunks.get(o, l),
+        );
+        let want: Vec<Option<String>> = core
+            .findings
+            .iter()
+            .map(|f| f.evidence.field_path.clone())
+            .collect();
+        let got: Vec<Option<String>> = named.iter().map(|f| f.field_path.clone()).collect();
+        assert_eq!(got, want);
+        let first = got[0].as_deref().unwrap();
+        assert!(
+            first.starts_with("main.registry .tenants [map value]") && first.ends_with(".body"),
+            "{first}"
+        );
+        // Named once: the next answer is the same.
+        assert_eq!(findings(&mut s), named);
     }
 }

@@ -142,6 +142,7 @@ impl<S: ByteSource> WorkerState<S> {
             analysis_ms,
             wasm_memory_bytes: memory_in_use(),
             summary,
+            exe: None,
         };
         self.loaded = Some(loaded.clone());
         Response::Loaded(Box::new(loaded))
@@ -184,6 +185,11 @@ impl<S: ByteSource> WorkerState<S> {
             return err(e);
         }
         loaded.summary = session.summary();
+        loaded.exe = session.a.heap.exe.as_ref().map(|n| LoadedExe {
+            file_name: name.to_string(),
+            described: n.described.clone(),
+            matched: n.matched.clone(),
+        });
         loaded.wasm_memory_bytes = memory_in_use();
         Response::Loaded(Box::new(loaded.clone()))
     }
@@ -232,10 +238,10 @@ impl<S: ByteSource> WorkerState<S> {
                 None => err(NO_DUMP).into(),
             },
             // A bad key is reported before a missing dump.
-            Request::Report { key } => match (ReportKey::parse(key), &self.session) {
-                (Err(e), _) => err(e).into(),
-                (Ok(key), Some(s)) => Ok(s.report_file(&key)).into(),
-                (Ok(_), None) => err(NO_DUMP).into(),
+            Request::Report { key } => match (ReportKey::parse(key), &self.session, &self.source) {
+                (Err(e), _, _) => err(e).into(),
+                (Ok(key), Some(s), Some(src)) => Ok(s.report_file(&key, src)).into(),
+                (Ok(_), _, _) => err(NO_DUMP).into(),
             },
             req => match (self.session.as_mut(), self.source.as_ref()) {
                 (Some(session), Some(source)) => session.handle(req, source).into(),
@@ -382,7 +388,14 @@ mod tests {
         // After an executable, the names it brought.
         let exe = Executable::parse(&fixture("prodlike-go1.27.exe")).unwrap();
         let named = w.attach_executable("prodlike.exe", &exe, &|| 0);
-        assert!(matches!(&named, Response::Loaded(l) if l.summary.executable.is_some()));
+        let Response::Loaded(l) = &named else {
+            panic!("{named:?}")
+        };
+        assert!(l.summary.executable.is_some());
+        let e = l.exe.as_ref().expect("the executable that named it");
+        assert_eq!(e.file_name, "prodlike.exe");
+        assert!(e.described.starts_with("ELF amd64"), "{}", e.described);
+        assert!(e.matched.contains("go1.27"), "{}", e.matched);
         assert_eq!(w.answer(&Request::Status), Reply::from(named));
     }
 

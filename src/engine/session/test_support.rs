@@ -8,6 +8,16 @@ pub fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
+/// A gzipped fixture (the named-heap fixtures' executables), unpacked.
+pub fn fixture_gz(name: &str) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(&fixture(name)[..])
+        .read_to_end(&mut out)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    out
+}
+
 pub fn open(bytes: &[u8]) -> Session {
     let mut phases = Vec::new();
     let (a, _, _) = load(&SliceSource(bytes), &|| 0.0, &mut |p| phases.push(p)).expect("loads");

@@ -15,6 +15,13 @@ fn kind_title(kind: &str) -> &str {
         "goroutine_leak" => "goroutine leak",
         "unreachable_garbage" => "unreachable garbage",
         "finalizer_backlog" => "finalizer backlog",
+        "duplicate_strings" => "duplicate strings",
+        "duplicate_bytes" => "duplicate buffers",
+        "pinned_buffer" => "pinned buffer",
+        "slice_capacity" => "unused slice capacity",
+        "map_capacity" => "empty map table",
+        "chan_buffer" => "idle channel buffer",
+        "cut_dump" => "cut dump",
         other => other,
     }
 }
@@ -50,7 +57,12 @@ fn finding(i: usize, f: &FindingEntry) -> Html {
             </div>
             <div class="row muted">
                 <meter min="0" max="1" value={format!("{:.4}", f.share.clamp(0.0, 1.0))}></meter>
-                <span>{ format!("{} ({:.1}%)", fmt::bytes(f.retained_bytes), f.share * 100.0) }</span>
+                <span>{ format!(
+                    "{} {} ({:.1}%)",
+                    if crate::analysis::leaks::measures_waste(&f.kind) { "wastes" } else { "retains" },
+                    fmt::bytes(f.retained_bytes),
+                    f.share * 100.0
+                ) }</span>
                 if f.objects > 0 { <span>{ format!("{} objects", fmt::count(f.objects)) }</span> }
                 if f.goroutines > 0 { <span>{ format!("{} goroutines", fmt::count(f.goroutines)) }</span> }
                 if let Some(a) = object {
@@ -69,6 +81,10 @@ fn finding(i: usize, f: &FindingEntry) -> Html {
                 { shares("What it holds, by class", &f.classes) }
                 { shares("By allocation site", &f.alloc_sites) }
             </div>
+            if let Some(fields) = &f.field_path {
+                <h4>{ "Fields" }</h4>
+                <div class="mono" data-testid="finding-fields">{ fields }</div>
+            }
             if !f.retainer_path.is_empty() {
                 <h4>{ "Retainer path" }</h4>
                 <ol class="chain mono">

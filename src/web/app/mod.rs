@@ -157,6 +157,12 @@ impl App {
                                 fmt::bytes(loaded.file_size), fmt::ms(loaded.decode_ms + loaded.analysis_ms),
                                 fmt::bytes(loaded.wasm_memory_bytes)) }
                         </span>
+                        if let Some(e) = &loaded.exe {
+                            <span class="muted exe" data-testid="exe-name"
+                                title={format!("{}: {}; matched by {}", e.file_name, e.described, e.matched)}>
+                                { format!("named by {} · {}", e.file_name, e.described) }
+                            </span>
+                        }
                         <span class="spacer-x"></span>
                         if self.bridge.is_local() {
                             // The dump and its executable are dumpscope serve's arguments.

@@ -1,5 +1,7 @@
 //! Overview: what the dump is, how much is reachable, MemStats next to what the objects
-//! add up to, recent GC pauses, and a treemap of what the roots' dominator subtrees retain.
+//! add up to, recent GC pauses, and a treemap of what the roots' dominator subtrees retain
+//! (down a chain of objects that holds nearly everything, to where it splits: the engine
+//! chooses the level, see `TreemapView`).
 
 use yew::prelude::*;
 
@@ -233,58 +235,92 @@ pub fn squarify(values: &[f64], x: f64, y: f64, w: f64, h: f64) -> Vec<(f64, f64
     out
 }
 
+/// The chain the treemap descended through, named: the global (or root) that holds it,
+/// then each object's class, each a link to the inspector.
+fn chain_label(v: &TreemapView, reachable: u64, on_top: Callback<MouseEvent>) -> Html {
+    let steps = v.chain.iter().enumerate().map(|(i, o)| {
+        html! {
+            <>
+                if i > 0 || v.root_label.is_some() { <span class="arrow">{ " → " }</span> }
+                <a class="cls" href={Route::object(ViewKind::Inspector, o.addr).to_hash()}
+                    title={format!("{} · retains {}", o.address, fmt::bytes(o.retained))}>{ &o.class }</a>
+            </>
+        }
+    });
+    html! {
+        <div class="treemap-chain" data-testid="treemap-chain">
+            <span class="muted">{ format!("{} of the reachable bytes hang from one chain, shown where it splits: ",
+                fmt::percent(v.bytes, reachable)) }</span>
+            <span class="mono" data-testid="treemap-chain-names">
+                if let Some(r) = &v.root_label { <span>{ r }</span> }
+                { for steps }
+            </span>
+            { " " }
+            <button class="link small" data-testid="treemap-top" onclick={on_top}>{ "show every root" }</button>
+        </div>
+    }
+}
+
 #[function_component]
 fn Treemap() -> Html {
     let app = use_context::<AppCtx>().expect("AppCtx");
-    let page = use_state(|| None::<(Vec<ObjRow>, u64)>);
+    let view = use_state(|| None::<TreemapView>);
+    // Descend a dominating chain (the default), or show the roots' subtrees.
+    let drill = use_state(|| true);
     {
-        let page = page.clone();
+        let view = view.clone();
         let bridge = app.bridge.clone();
-        use_effect_with(app.generation, move |_| {
+        use_effect_with((app.generation, *drill), move |&(_, drill)| {
             let id = bridge.request(
-                Request::Page(PageRequest {
-                    table: TableKind::DomChildren { parent: None },
-                    offset: 0,
-                    limit: TREEMAP_CELLS,
-                    sort: SortSpec::new("retained", true),
-                    filter: String::new(),
-                }),
+                Request::Treemap {
+                    cells: TREEMAP_CELLS,
+                    drill,
+                },
                 None,
                 Callback::from(move |r: Reply| {
-                    if let Response::Page(Page {
-                        total,
-                        rows: Rows::Objects(v),
-                        ..
-                    }) = r.resp
-                    {
-                        page.set(Some((v, total)));
+                    if let Response::Treemap(v) = r.resp {
+                        view.set(Some(*v));
                     }
                 }),
             );
             move || bridge.forget(id)
         });
     }
-    let Some((rows, total)) = &*page else {
+    let Some(v) = &*view else {
         return html! { <p class="muted">{ "loading…" }</p> };
     };
     let reachable = app.loaded.summary.reachable_bytes;
+    let rows = &v.cells;
     let shown: u64 = rows.iter().map(|r| r.retained).sum();
-    let other = reachable.saturating_sub(shown);
+    let other = v.bytes.saturating_sub(shown + v.self_bytes);
     let mut values: Vec<f64> = rows.iter().map(|r| r.retained as f64).collect();
+    // After the children: the node's own bytes (below a chain), then the children not sent.
+    let own = v.chain.last().filter(|_| v.self_bytes > 0);
+    if own.is_some() {
+        values.push(v.self_bytes as f64);
+    }
     if other > 0 {
         values.push(other as f64);
     }
     let (w, h) = (1000.0, 360.0);
     let rects = squarify(&values, 0.0, 0.0, w, h);
     let cells = rects.iter().enumerate().map(|(i, &(x, y, cw, ch))| {
-        let (label, bytes, href) = match rows.get(i) {
-            Some(r) => (
+        let (label, bytes, href) = match (rows.get(i), i.saturating_sub(rows.len())) {
+            (Some(r), _) => (
                 r.class.clone(),
                 r.retained,
                 Some(Route::object(ViewKind::Inspector, r.addr).to_hash()),
             ),
-            None => (
-                format!("{} more subtrees", total.saturating_sub(rows.len() as u64)),
+            (None, 0) if own.is_some() => {
+                let o = own.expect("checked");
+                (
+                    format!("{} itself", o.class),
+                    v.self_bytes,
+                    Some(Route::object(ViewKind::Inspector, o.addr).to_hash()),
+                )
+            }
+            _ => (
+                format!("{} more subtrees", v.children.saturating_sub(rows.len() as u64)),
                 other,
                 None,
             ),
@@ -317,9 +353,24 @@ fn Treemap() -> Html {
             </g>
         }
     });
+    let set_drill = |to: bool| {
+        let drill = drill.clone();
+        Callback::from(move |_: MouseEvent| drill.set(to))
+    };
     html! {
-        <svg class="treemap" viewBox={format!("0 0 {w} {h}")} data-testid="treemap">
-            { for cells }
-        </svg>
+        <>
+            if !v.chain.is_empty() {
+                { chain_label(v, reachable, set_drill(false)) }
+            } else if !*drill {
+                <div class="treemap-chain muted">
+                    { "Every root's subtree. " }
+                    <button class="link small" data-testid="treemap-drill" onclick={set_drill(true)}>
+                        { "descend a dominating chain" }</button>
+                </div>
+            }
+            <svg class="treemap" viewBox={format!("0 0 {w} {h}")} data-testid="treemap">
+                { for cells }
+            </svg>
+        </>
     }
 }

@@ -136,6 +136,9 @@ pub fn RetainersPanel(props: &RetainersProps) -> Html {
         html! {
             <div class="path" data-testid="retainer-path">
                 <div class="path-head">{ format!("Path {} · {} object{}", i + 1, total, if total == 1 { "" } else { "s" }) }</div>
+                if let Some(f) = &p.fields {
+                    <div class="mono path-fields" data-testid="path-fields" title="the path as Go fields">{ f }</div>
+                }
                 <ul class="roots">
                     { for p.roots.iter().map(|r| html! {
                         <li data-testid="root-label"><span class="badge">{ &r.kind }</span>{ " " }<span class="mono">{ &r.label }</span></li>
