@@ -105,6 +105,9 @@ pub fn drive(data: &[u8]) {
         );
     }
     s.handle(&Request::Findings, &src);
+    for drill in [false, true] {
+        s.handle(&Request::Treemap { cells: 40, drill }, &src);
+    }
     s.handle(&Request::Diff, &src);
     s.handle(&Request::Pprof, &src);
     if let Response::Flame(v) = s.handle(&Request::Flame, &src) {
