@@ -176,3 +176,52 @@ fn service_worker_pool_is_not_a_leak() {
         assert!(of_kind(&f, "goroutine_leak").is_empty(), "{v}");
     }
 }
+
+/// Go 1.26+ proves leaks itself (runtime/pprof's `goroutineleak` profile, by reachability
+/// in a special GC). The `goleak` program writes a dump and then that profile for the same
+/// goroutines: the goroutines dumpscope proves leaked from the dump are the runtime's, by
+/// function and count, and the ones blocked on a channel a global holds are in neither.
+#[test]
+fn proved_leaks_equal_the_runtimes_goroutineleak_profile() {
+    let profile = String::from_utf8(read("goleak-go1.27.goroutineleak.txt")).unwrap();
+    // "goroutineleak profile: total N", then per stack "K @ pcs" and "#\t0x…\tfunc+0x…\tfile".
+    let total: u64 = profile
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("goroutineleak profile: total "))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("the profile's header");
+    let mut runtime: Vec<(String, u64)> = Vec::new();
+    let mut count = 0u64;
+    for l in profile.lines() {
+        if let Some((k, _)) = l.split_once(" @ ") {
+            count = k.trim().parse().unwrap();
+        } else if let Some(rest) = l.strip_prefix("#\t") {
+            let func = rest.split('\t').nth(1).unwrap_or("");
+            let func = func.split("+0x").next().unwrap_or("").to_string();
+            if count > 0 && !func.starts_with("runtime.") {
+                runtime.push((func, count));
+                count = 0;
+            }
+        }
+    }
+    runtime.sort();
+    assert_eq!(runtime.iter().map(|r| r.1).sum::<u64>(), total);
+
+    let (_, f) = findings("goleak-go1.27.dump", "goleak-go1.27.exe");
+    let mut ours: Vec<(String, u64)> = of_kind(&f, "goroutine_leak")
+        .into_iter()
+        .filter(|g| g.title.contains("leaked (proved)"))
+        .map(|g| (g.evidence.function.clone().unwrap_or_default(), g.goroutines))
+        .collect();
+    ours.sort();
+    assert_eq!(ours, runtime);
+    assert_eq!(
+        runtime,
+        [("main.orphan".to_string(), 12), ("main.selector".to_string(), 4)]
+    );
+    // The 6 receivers on the global channel are leaks to neither.
+    assert!(!of_kind(&f, "goroutine_leak")
+        .iter()
+        .any(|g| g.evidence.function.as_deref() == Some("main.waiter")));
+}
