@@ -212,13 +212,21 @@ fn proved_leaks_equal_the_runtimes_goroutineleak_profile() {
     let mut ours: Vec<(String, u64)> = of_kind(&f, "goroutine_leak")
         .into_iter()
         .filter(|g| g.title.contains("leaked (proved)"))
-        .map(|g| (g.evidence.function.clone().unwrap_or_default(), g.goroutines))
+        .map(|g| {
+            (
+                g.evidence.function.clone().unwrap_or_default(),
+                g.goroutines,
+            )
+        })
         .collect();
     ours.sort();
     assert_eq!(ours, runtime);
     assert_eq!(
         runtime,
-        [("main.orphan".to_string(), 12), ("main.selector".to_string(), 4)]
+        [
+            ("main.orphan".to_string(), 12),
+            ("main.selector".to_string(), 4)
+        ]
     );
     // The 6 receivers on the global channel are leaks to neither.
     assert!(!of_kind(&f, "goroutine_leak")

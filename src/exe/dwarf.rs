@@ -107,7 +107,7 @@ type R<'a> = EndianSlice<'a, RunTimeEndian>;
 
 /// A section's bytes, decompressed: ELF `SHF_COMPRESSED` (by `object`) and Mach-O's
 /// `__zdebug_*` ("ZLIB", an 8-byte big-endian size, then zlib data).
-fn section<'d>(file: &object::File<'d>, name: &str) -> Cow<'d, [u8]> {
+fn section<'d, D: object::ReadRef<'d>>(file: &object::File<'d, D>, name: &str) -> Cow<'d, [u8]> {
     let candidates = [
         name.to_string(),
         format!("__{}", &name[1..]),
@@ -140,7 +140,9 @@ fn section<'d>(file: &object::File<'d>, name: &str) -> Cow<'d, [u8]> {
 
 impl Dwarf {
     /// Reads the DWARF of `file`; `None` when it has none (`-ldflags=-w`, stripped).
-    pub fn read(file: &object::File<'_>) -> Result<Option<Dwarf>, String> {
+    pub fn read<'d, D: object::ReadRef<'d>>(
+        file: &object::File<'d, D>,
+    ) -> Result<Option<Dwarf>, String> {
         let endian = if file.is_little_endian() {
             RunTimeEndian::Little
         } else {

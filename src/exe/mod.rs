@@ -74,8 +74,25 @@ const TFLAG_EXTRA_STAR: u8 = 1 << 1;
 
 impl Executable {
     pub fn parse(bytes: &[u8]) -> Result<Executable, ExeError> {
-        let file = object::File::parse(bytes)
+        Executable::from_file(
+            object::File::parse(bytes)
+                .map_err(|e| ExeError(format!("not an executable this tool reads ({e})")))?,
+        )
+    }
+
+    /// Reads an executable through `src`, reading only what naming needs (headers,
+    /// symbols, DWARF, read-only data and data; not the code or the PC tables): a browser
+    /// tab reads a large binary without holding all of it.
+    pub fn parse_from<R: object::ReadCacheOps>(src: R) -> Result<Executable, ExeError> {
+        let cache = object::ReadCache::new(src);
+        let file = object::File::parse(&cache)
             .map_err(|e| ExeError(format!("not an executable this tool reads ({e})")))?;
+        Executable::from_file(file)
+    }
+
+    fn from_file<'d, R: object::ReadRef<'d>>(
+        file: object::File<'d, R>,
+    ) -> Result<Executable, ExeError> {
         let format = match file.format() {
             object::BinaryFormat::Elf => "ELF",
             object::BinaryFormat::MachO => "Mach-O",
@@ -104,13 +121,19 @@ impl Executable {
                 "bss" if exe.bss.is_none() => exe.bss = Some((s.address(), s.size())),
                 _ => {}
             }
-            let keep = matches!(
-                s.kind(),
-                SectionKind::ReadOnlyData
-                    | SectionKind::ReadOnlyString
-                    | SectionKind::ReadOnlyDataWithRel
-                    | SectionKind::Data
-            );
+            // Type descriptors and their names are read-only data, the module data is
+            // data; the PC tables, function data and link tables are not needed.
+            let unneeded = ["gopclntab", "go.func", "typelink", "itablink", "gosymtab"]
+                .iter()
+                .any(|n| plain == *n || plain.ends_with(&format!(".{n}")));
+            let keep = !unneeded
+                && matches!(
+                    s.kind(),
+                    SectionKind::ReadOnlyData
+                        | SectionKind::ReadOnlyString
+                        | SectionKind::ReadOnlyDataWithRel
+                        | SectionKind::Data
+                );
             if keep && s.address() != 0 {
                 // Compressed or unreadable sections are skipped, not fatal.
                 if let Ok(data) = s.uncompressed_data() {
@@ -167,7 +190,10 @@ impl Executable {
 
     /// Without symbols: the module data is the data word that points at the pclntab, and
     /// its `types` field sits after the fixed fields before it (Go 1.20+ added two).
-    fn types_from_moduledata(&self, file: &object::File<'_>) -> Option<u64> {
+    fn types_from_moduledata<'d, R: object::ReadRef<'d>>(
+        &self,
+        file: &object::File<'d, R>,
+    ) -> Option<u64> {
         let pclntab = file
             .sections()
             .find(|s| {

@@ -16,6 +16,71 @@ pub trait ByteSource {
     fn size(&self) -> u64;
 }
 
+/// A [`ByteSource`] as the stream `object` reads an executable from, a piece at a time
+/// ([`crate::exe::Executable::parse_from`]).
+///
+/// `object` reads each symbol name on its own, a few hundred bytes at a time: reads are
+/// served from one 256 KiB block, so a `File` is not sliced once per name.
+pub struct SourceReader<'a> {
+    src: &'a dyn ByteSource,
+    pos: u64,
+    block: (u64, Vec<u8>),
+}
+
+const READ_BLOCK: usize = 256 << 10;
+
+impl<'a> SourceReader<'a> {
+    pub fn new(src: &'a dyn ByteSource) -> SourceReader<'a> {
+        SourceReader {
+            src,
+            pos: 0,
+            block: (0, Vec::new()),
+        }
+    }
+}
+
+impl object::ReadCacheOps for SourceReader<'_> {
+    fn len(&mut self) -> Result<u64, ()> {
+        Ok(self.src.size())
+    }
+
+    fn seek(&mut self, pos: u64) -> Result<u64, ()> {
+        self.pos = pos;
+        Ok(pos)
+    }
+
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, ()> {
+        if buf.len() >= READ_BLOCK {
+            // A section: read it as it is.
+            let b = self.src.read(self.pos, buf.len()).map_err(|_| ())?;
+            buf[..b.len()].copy_from_slice(&b);
+            self.pos += b.len() as u64;
+            return Ok(b.len());
+        }
+        let (start, data) = &self.block;
+        let inside = self.pos >= *start && self.pos + buf.len() as u64 <= start + data.len() as u64;
+        if !inside {
+            self.block = (
+                self.pos,
+                self.src.read(self.pos, READ_BLOCK).map_err(|_| ())?,
+            );
+        }
+        let (start, data) = &self.block;
+        let at = (self.pos - start) as usize;
+        let n = buf.len().min(data.len().saturating_sub(at));
+        buf[..n].copy_from_slice(&data[at..at + n]);
+        self.pos += n as u64;
+        Ok(n)
+    }
+
+    fn read_exact(&mut self, buf: &mut [u8]) -> Result<(), ()> {
+        match self.read(buf)? {
+            n if n == buf.len() => Ok(()),
+            _ => Err(()),
+        }
+    }
+}
+
 /// A dump in memory (tests).
 pub struct SliceSource<'a>(pub &'a [u8]);
 

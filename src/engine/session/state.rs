@@ -166,6 +166,23 @@ impl<S: ByteSource> WorkerState<S> {
         }
     }
 
+    /// [`attach_exe`](Self::attach_exe) reading the executable from `exe` a piece at a
+    /// time (the worker: a `File`, never copied whole into memory).
+    pub fn attach_exe_from(
+        &mut self,
+        name: &str,
+        exe: &dyn ByteSource,
+        memory_in_use: &dyn Fn() -> u64,
+    ) -> Response {
+        if self.session.is_none() {
+            return err("open a dump before its executable");
+        }
+        match Executable::parse_from(super::load::SourceReader::new(exe)) {
+            Ok(exe) => self.attach_executable(name, &exe, memory_in_use),
+            Err(e) => err(format!("{name}: {e}")),
+        }
+    }
+
     /// [`attach_exe`](Self::attach_exe) with the executable already parsed (`dumpscope
     /// serve --exe`).
     pub fn attach_executable(
@@ -397,6 +414,39 @@ mod tests {
         assert!(e.described.starts_with("ELF amd64"), "{}", e.described);
         assert!(e.matched.contains("go1.27"), "{}", e.matched);
         assert_eq!(w.answer(&Request::Status), Reply::from(named));
+    }
+
+    /// The worker reads an executable from its `File` in pieces: the same names as from
+    /// its bytes, never the whole file at once, in few slices (names come from blocks).
+    #[test]
+    fn an_executable_is_read_in_pieces() {
+        use std::cell::Cell;
+        struct Counted<'a>(SliceSource<'a>, Cell<u64>, Cell<usize>);
+        impl ByteSource for Counted<'_> {
+            fn read(&self, offset: u64, len: usize) -> Result<Vec<u8>, String> {
+                self.1.set(self.1.get() + 1);
+                self.2.set(self.2.get().max(len));
+                self.0.read(offset, len)
+            }
+            fn size(&self) -> u64 {
+                self.0.size()
+            }
+        }
+        let dump = fixture("service-go1.27.dump");
+        let exe = fixture_gz("service-go1.27.exe.gz");
+        let (mut whole, _) = opened(&dump, "service.dump");
+        let want = whole.attach_exe("service.exe", Ok(exe.clone()), &|| 0);
+        let (mut pieces, _) = opened(&dump, "service.dump");
+        let src = Counted(SliceSource(&exe), Cell::new(0), Cell::new(0));
+        let got = pieces.attach_exe_from("service.exe", &src, &|| 0);
+        assert_eq!(got, want);
+        let (reads, largest) = (src.1.get(), src.2.get());
+        assert!(
+            largest < exe.len() / 2,
+            "a read of {largest} of {} B",
+            exe.len()
+        );
+        assert!(reads < 1000, "{reads} reads");
     }
 
     #[test]

@@ -112,11 +112,22 @@ fn handle(env: RequestEnvelope, blob: Option<Blob>) {
             None => post(id, session::no_file(), None),
         },
         Request::AttachExe { name } => {
-            let bytes = match blob {
-                Some(b) => BlobSource::new(b).and_then(|s| s.read(0, s.size() as usize)),
-                None => Err("no file came with the request".into()),
+            // Read in slices from the File: only what naming needs enters wasm memory.
+            let resp = match blob.map(BlobSource::new) {
+                Some(Ok(src)) => {
+                    STATE.with(|s| s.borrow_mut().attach_exe_from(&name, &src, &memory_bytes))
+                }
+                Some(Err(e)) => {
+                    STATE.with(|s| s.borrow_mut().attach_exe(&name, Err(e), &memory_bytes))
+                }
+                None => STATE.with(|s| {
+                    s.borrow_mut().attach_exe(
+                        &name,
+                        Err("no file came with the request".into()),
+                        &memory_bytes,
+                    )
+                }),
             };
-            let resp = STATE.with(|s| s.borrow_mut().attach_exe(&name, bytes, &memory_bytes));
             post(id, resp, None);
         }
         Request::LoadUrl { url } => {
