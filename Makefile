@@ -38,10 +38,12 @@ test-web: tools dist
 	CHROMEDRIVER=$(CHROMEDRIVER) cargo test --no-default-features --features web --target wasm32-unknown-unknown --test web_wasm
 
 ## The Go capture package (capture/): go test with Go 1.19 and Go 1.27.3 (installed when missing);
-## its tests check every dump they take with this CLI.
+## its tests check every dump they take with this CLI. Then executables of every format and
+## architecture (Mach-O arm64, PE amd64, ELF arm64, cross-built) read by `dumpscope exe`.
 test-capture:
 	cargo build --release --bin dumpscope
 	DUMPSCOPE=$(CURDIR)/target/release/dumpscope bash capture/test.sh
+	DUMPSCOPE=$(CURDIR)/target/release/dumpscope bash tests/setup/cross-exe.sh
 
 tools-native:
 	bash .ci/install-tools.sh native

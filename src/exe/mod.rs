@@ -150,17 +150,25 @@ impl Executable {
                 n.to_string()
             }
         };
+        let mut marks: [Option<u64>; 4] = [None; 4];
         for sym in file.symbols() {
             exe.has_symbols = true;
             let Ok(name) = sym.name() else { continue };
             let name = strip(name);
-            if name == "runtime.types" {
-                exe.types_base = Some(sym.address());
+            match name.as_str() {
+                "runtime.types" => exe.types_base = Some(sym.address()),
+                "runtime.data" => marks[0] = Some(sym.address()),
+                "runtime.edata" => marks[1] = Some(sym.address()),
+                "runtime.bss" => marks[2] = Some(sym.address()),
+                "runtime.ebss" => marks[3] = Some(sym.address()),
+                _ => {}
             }
             if sym.kind() == SymbolKind::Text && !name.is_empty() {
                 exe.funcs.push((sym.address(), name.clone()));
             }
-            if sym.kind() == SymbolKind::Data && sym.size() > 0 && !name.is_empty() {
+            // Mach-O and PE symbols carry no size (0): it is taken from the next symbol.
+            let sized = sym.size() > 0 || format != "ELF";
+            if sym.kind() == SymbolKind::Data && sized && !name.is_empty() {
                 exe.globals.push(Global {
                     addr: sym.address(),
                     size: sym.size(),
@@ -168,9 +176,33 @@ impl Executable {
                 });
             }
         }
+        // The runtime's own bounds of its data and bss segments (what a dump records), where
+        // the sections differ: PE merges bss into its .data section.
+        if let [Some(d), Some(ed), Some(b), Some(eb)] = marks {
+            if d <= ed && b <= eb {
+                exe.data = Some((d, ed - d));
+                exe.bss = Some((b, eb - b));
+            }
+        }
         exe.globals
             .sort_by_key(|g| (g.addr, std::cmp::Reverse(g.size)));
         exe.globals.dedup_by_key(|g| g.addr);
+        for i in 0..exe.globals.len() {
+            if exe.globals[i].size == 0 {
+                let next = exe.globals.get(i + 1).map(|n| n.addr);
+                let end = [exe.data, exe.bss]
+                    .into_iter()
+                    .flatten()
+                    .map(|(a, n)| a.saturating_add(n))
+                    .find(|&e| e > exe.globals[i].addr);
+                let end = match (next, end) {
+                    (Some(n), Some(e)) => n.min(e),
+                    (n, e) => n.or(e).unwrap_or(exe.globals[i].addr),
+                };
+                exe.globals[i].size = end.saturating_sub(exe.globals[i].addr);
+            }
+        }
+        exe.globals.retain(|g| g.size > 0);
         exe.funcs.sort();
         exe.funcs.dedup_by_key(|f| f.0);
         if exe.types_base.is_none() {
@@ -180,7 +212,17 @@ impl Executable {
             .sections()
             .find(|s| matches!(s.name(), Ok(".go.buildinfo" | "__go_buildinfo")))
             .and_then(|s| s.data().ok())
-            .and_then(build_info_version);
+            .and_then(build_info_version)
+            .or_else(|| {
+                // PE has no section of its own for it: the build info starts 16-byte
+                // aligned in its data.
+                exe.sections.iter().find_map(|(_, data)| {
+                    (0..data.len().saturating_sub(32))
+                        .step_by(16)
+                        .find(|&i| data[i..].starts_with(BUILD_INFO_MAGIC))
+                        .and_then(|i| build_info_version(&data[i..]))
+                })
+            });
         match dwarf::Dwarf::read(&file) {
             Ok(d) => exe.dwarf = d,
             Err(e) => exe.dwarf_error = Some(e),
@@ -327,8 +369,10 @@ impl Executable {
 /// The Go version in a `.go.buildinfo` section: a 14-byte magic, the pointer size, a flags
 /// byte; with flag 2 (Go 1.18+) the version string follows at byte 32, length-prefixed by a
 /// uvarint.
+const BUILD_INFO_MAGIC: &[u8] = b"\xff Go buildinf:";
+
 fn build_info_version(b: &[u8]) -> Option<String> {
-    if b.len() < 33 || &b[..14] != b"\xff Go buildinf:" || b[15] & 2 == 0 {
+    if b.len() < 33 || &b[..14] != BUILD_INFO_MAGIC || b[15] & 2 == 0 {
         return None;
     }
     let (mut len, mut shift, mut at) = (0usize, 0, 32);

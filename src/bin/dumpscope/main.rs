@@ -226,6 +226,11 @@ fn run(cli: Cli) -> Result<(), String> {
                     println!("  DWARF          none (built with -ldflags=-w, or stripped)")
                 }
             }
+            let seg = |s: Option<(u64, u64)>| match s {
+                Some((a, n)) => format!("0x{a:x} +{n}"),
+                None => "none".into(),
+            };
+            println!("  segments       data {}, bss {}", seg(e.data), seg(e.bss));
             println!(
                 "  type names     {}",
                 match e.types_base {
