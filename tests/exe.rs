@@ -262,12 +262,11 @@ fn service_reachable_bytes_are_in_go_typed_classes() {
 fn service_paths_read_as_fields() {
     for v in SERVICE {
         let (a, file) = service(v);
-        let names = a.heap.exe.as_ref().unwrap();
         // An item no LRU slot holds (each tenant's LRU keeps its last 16 of 100): its
         // body's only path runs through the items map.
         let item = (0..a.heap.objects.len() as u32)
             .find(|&o| {
-                let key = dumpscope::analysis::typing::paths::key_of(names, o);
+                let key = a.heap.object_type(o);
                 key.and_then(|k| a.heap.exe_type_name(k)) == Some("main.item")
                     && a.heap.objects.value_addr(o) != 0
                     && {

@@ -342,7 +342,7 @@ fn headers_into(
         let Some(Some(list)) = arrays.get_mut(&o) else {
             continue;
         };
-        let typed = global_type(h, addr);
+        let typed = h.global_type(addr).map(|(k, off, _)| (k, off));
         let seg = [&h.data, &h.bss]
             .into_iter()
             .find(|s| addr >= s.addr && addr - s.addr < s.size);
@@ -376,27 +376,6 @@ fn headers_into(
             None => *arrays.get_mut(&o).expect("present") = None,
         }
     }
-}
-
-/// The type of the global (or static value) covering `addr`, with the offset into it.
-fn global_type(h: &Heap, addr: u64) -> Option<(Key, u64)> {
-    let n = h.exe.as_ref()?;
-    let st = n
-        .statics
-        .partition_point(|s| s.0 <= addr)
-        .checked_sub(1)
-        .map(|i| &n.statics[i])
-        .filter(|s| addr - s.0 < s.1);
-    if let Some((at, _, k, _)) = st {
-        return Some((*k, addr - at));
-    }
-    let (_, off) = h.global_at(addr)?;
-    let g = n
-        .global_types
-        .partition_point(|g| g.0 <= addr)
-        .checked_sub(1)
-        .map(|i| n.global_types[i])?;
-    (addr - g.0 == off).then_some((g.1, off))
 }
 
 /// Slices with idle capacity and buffers pinned by small headers.

@@ -175,23 +175,11 @@ impl Dwarf {
         t
     }
 
-    /// The global covering a linked address, with the offset into it.
     /// The function whose code holds a linked PC.
     pub fn func_at(&self, pc: u64) -> Option<&DFunc> {
         let i = self.funcs.partition_point(|f| f.low <= pc).checked_sub(1)?;
         let f = &self.funcs[i];
         (pc < f.high).then_some(f)
-    }
-
-    pub fn global_at(&self, addr: u64) -> Option<(&DGlobal, u64)> {
-        let i = self
-            .globals
-            .partition_point(|g| g.addr <= addr)
-            .checked_sub(1)?;
-        let g = &self.globals[i];
-        let off = addr - g.addr;
-        let size = self.types.get(g.typ as usize).map_or(0, |t| t.size);
-        (off < size.max(1)).then_some((g, off))
     }
 }
 

@@ -425,12 +425,19 @@ fn node(names: &Nodes, k: Key) -> Option<&Rc<Node>> {
 
 /// The element type of an object that holds elements (see [`HOLDS_ELEMENTS`]).
 pub fn elem_of(names: &Nodes, k: Key) -> Option<Key> {
-    let n = node(names, k)?;
-    match (&n.shape, &n.special) {
-        (Shape::Slice(e), _) => Some(*e),
-        (_, Special::ChanHeader { elem, .. }) => Some(*elem),
-        (_, Special::SwissHeader { table_ptr, .. }) => Some(*table_ptr),
-        _ => None,
+    node(names, k)?.held_elem()
+}
+
+impl Node {
+    /// What an object typed by this type with [`HOLDS_ELEMENTS`] holds: a slice's
+    /// elements, a channel's buffered values, a Swiss map directory's `*table`s.
+    pub fn held_elem(&self) -> Option<Key> {
+        match (&self.shape, &self.special) {
+            (Shape::Slice(e), _) => Some(*e),
+            (_, Special::ChanHeader { elem, .. }) => Some(*elem),
+            (_, Special::SwissHeader { table_ptr, .. }) => Some(*table_ptr),
+            _ => None,
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Names from the executable that wrote the dump, attached to a built heap: type names for
 //! the type words the dump holds and global names for its data and bss roots.
 
+use crate::exe::model::Key;
 use crate::exe::{Executable, Global};
 
 use super::Heap;
@@ -200,10 +201,10 @@ impl Heap {
         (off < g.size).then_some((g.name.as_str(), off))
     }
 
-    /// A data or bss address as Go names it: `main.cfg.handlers[2]` inside a global
-    /// (typed by DWARF), `main.registry .tenants` inside the value a global points at that
-    /// the compiler laid out in data or bss, or `main.cache+0x8` by symbol alone.
-    pub fn global_field(&self, addr: u64) -> Option<String> {
+    /// The type covering a data or bss address: (type key, offset into the value, the
+    /// global that points at it when the value is one the compiler laid out in data or
+    /// bss, `None` for a global itself).
+    pub fn global_type(&self, addr: u64) -> Option<(Key, u64, Option<&str>)> {
         let n = self.exe.as_ref()?;
         let st = n
             .statics
@@ -212,18 +213,30 @@ impl Heap {
             .map(|i| &n.statics[i])
             .filter(|s| addr - s.0 < s.1);
         if let Some((at, _, k, owner)) = st {
-            let f = crate::exe::model::field_path(&n.nodes, *k, addr - at);
-            return Some(format!("{owner} {f}").trim_end().to_string());
+            return Some((*k, addr - at, Some(owner.as_str())));
         }
-        let (name, off) = self.global_at(addr)?;
-        let typed = n
+        let (_, off) = self.global_at(addr)?;
+        let g = n
             .global_types
             .partition_point(|g| g.0 <= addr)
             .checked_sub(1)
-            .map(|i| n.global_types[i])
-            .filter(|g| addr - g.0 == off);
+            .map(|i| n.global_types[i])?;
+        (addr - g.0 == off).then_some((g.1, off, None))
+    }
+
+    /// A data or bss address as Go names it: `main.cfg.handlers[2]` inside a global
+    /// (typed by DWARF), `main.registry .tenants` inside the value a global points at that
+    /// the compiler laid out in data or bss, or `main.cache+0x8` by symbol alone.
+    pub fn global_field(&self, addr: u64) -> Option<String> {
+        let nodes = &self.exe.as_ref()?.nodes;
+        let typed = self.global_type(addr);
+        if let Some((k, off, Some(owner))) = typed {
+            let f = crate::exe::model::field_path(nodes, k, off);
+            return Some(format!("{owner} {f}").trim_end().to_string());
+        }
+        let (name, off) = self.global_at(addr)?;
         Some(match typed {
-            Some((_, k)) => format!("{name}{}", crate::exe::model::field_path(&n.nodes, k, off)),
+            Some((k, _, _)) => format!("{name}{}", crate::exe::model::field_path(nodes, k, off)),
             None if off > 0 => format!("{name}+0x{off:x}"),
             None => name.to_string(),
         })

@@ -25,7 +25,7 @@ pub use crate::exe::model::{Key, HOLDS_ELEMENTS};
 use crate::exe::model::{Model, Shape, CLOSURE_KEY};
 use crate::exe::Executable;
 use crate::format::read_word;
-use crate::heap::{Heap, ObjectId, RootKind};
+use crate::heap::{Heap, ObjectId, RootKind, Segment};
 use plan::{Act, Plans, NO_PLAN};
 
 /// What the pass did.
@@ -210,24 +210,13 @@ pub fn type_heap(heap: &mut Heap, exe: &Executable, read: &mut dyn Contents) -> 
             let Some(node) = w.model.node(key) else {
                 continue;
             };
-            let Some(seg) = [&w.heap.data, &w.heap.bss]
-                .into_iter()
-                .find(|s| addr >= s.addr && addr - s.addr < s.size)
-            else {
+            if w.segment(addr).is_none() {
                 continue;
-            };
+            }
             global_types.push((addr, key));
-            if !node.ptrs || node.size == 0 || node.size > seg.size - (addr - seg.addr) {
-                continue;
+            if node.ptrs && w.walk_static(addr, key, node.size) {
+                stats.globals += 1;
             }
-            let mut bytes = Vec::new();
-            let at = seg.file_offset + (addr - seg.addr);
-            if !w.read.read_into(at, node.size as usize, &mut bytes) {
-                continue;
-            }
-            stats.globals += 1;
-            let plan = w.plans.value_plan(w.model, key);
-            w.run(plan, &bytes, 0);
         }
         w.owner = NO_OWNER;
     }
@@ -241,25 +230,7 @@ pub fn type_heap(heap: &mut Heap, exe: &Executable, read: &mut dyn Contents) -> 
             };
             w.owner = owner;
             w.static_values.push((addr, node.size, key, owner));
-            let Some(seg) = [&w.heap.data, &w.heap.bss]
-                .into_iter()
-                .find(|s| addr >= s.addr && addr - s.addr < s.size)
-            else {
-                continue;
-            };
-            if node.size == 0 || node.size > seg.size - (addr - seg.addr) {
-                continue;
-            }
-            let mut bytes = Vec::new();
-            if !w.read.read_into(
-                seg.file_offset + (addr - seg.addr),
-                node.size as usize,
-                &mut bytes,
-            ) {
-                continue;
-            }
-            let plan = w.plans.value_plan(w.model, key);
-            w.run(plan, &bytes, 0);
+            w.walk_static(addr, key, node.size);
         }
         w.owner = NO_OWNER;
         let Some(o) = w.pending.pop() else { break };
@@ -458,6 +429,32 @@ struct Walk<'h, 'm, 'e> {
 }
 
 impl Walk<'_, '_, '_> {
+    /// The data or bss segment holding `addr`.
+    fn segment(&self, addr: u64) -> Option<&Segment> {
+        [&self.heap.data, &self.heap.bss]
+            .into_iter()
+            .find(|s| addr >= s.addr && addr - s.addr < s.size)
+    }
+
+    /// Walks the value of type `key` (`size` bytes) at `addr` in data or bss, read from the
+    /// dump; false when it is not all there.
+    fn walk_static(&mut self, addr: u64, key: Key, size: u64) -> bool {
+        let Some(seg) = self.segment(addr) else {
+            return false;
+        };
+        if size == 0 || size > seg.size - (addr - seg.addr) {
+            return false;
+        }
+        let at = seg.file_offset + (addr - seg.addr);
+        let mut bytes = Vec::new();
+        if !self.read.read_into(at, size as usize, &mut bytes) {
+            return false;
+        }
+        let plan = self.plans.value_plan(self.model, key);
+        self.run(plan, &bytes, 0);
+        true
+    }
+
     /// Walks one value of plan `plan` at `at` in `contents`.
     fn run(&mut self, plan: u32, contents: &[u8], at: u64) {
         if plan == NO_PLAN {
@@ -543,9 +540,7 @@ impl Walk<'_, '_, '_> {
             None => objects.find(value),
         };
         let Some(obj) = found else {
-            let in_segment = [&self.heap.data, &self.heap.bss]
-                .iter()
-                .any(|s| value >= s.addr && value - s.addr < s.size);
+            let in_segment = self.segment(value).is_some();
             let k = self.plans.keys[key as usize];
             if in_segment && k & HOLDS_ELEMENTS == 0 && self.statics_seen.insert((value, k)) {
                 self.statics.push((value, k, self.owner));

@@ -18,12 +18,6 @@ fn internal(name: &str) -> bool {
         .any(|p| name.starts_with(p))
 }
 
-/// The typed key of an object, if typing reached it.
-pub fn key_of(names: &ExeNames, o: ObjectId) -> Option<Key> {
-    let i = *names.object_types.get(o as usize)?;
-    (i != 0).then(|| names.keys[i as usize])
-}
-
 fn key_name(names: &ExeNames, k: Key) -> Option<&str> {
     let i = names.types.binary_search_by_key(&k, |t| t.0).ok()?;
     Some(&names.types[i].1)
@@ -83,7 +77,7 @@ pub fn path_text(
     });
     for w in objects.windows(2) {
         let (a, b) = (w[0], w[1]);
-        let Some(k) = key_of(names, a) else {
+        let Some(k) = heap.object_type(a) else {
             parts.push("→".into());
             continue;
         };

@@ -97,12 +97,7 @@ impl Plans {
         let elem = if k & HOLDS_ELEMENTS == 0 {
             Some(k)
         } else {
-            model.node(k).and_then(|n| match (&n.shape, &n.special) {
-                (Shape::Slice(e), _) => Some(*e),
-                (_, Special::ChanHeader { elem, .. }) => Some(*elem),
-                (_, Special::SwissHeader { table_ptr, .. }) => Some(*table_ptr),
-                _ => None,
-            })
+            model.node(k).and_then(|n| n.held_elem())
         };
         let p = match elem.and_then(|e| Some((e, model.node(e)?.size))) {
             Some((e, size)) if size > 0 => (self.value_plan(model, e), size),

@@ -128,8 +128,7 @@ pub fn bench(path: &Path, json: bool) -> Result<(), String> {
         let t = Instant::now();
         heap.attach_executable(exe)
             .map_err(|e| format!("{}: {e}", path.display()))?;
-        let file = open()?;
-        let mut chunks = dumpscope::load::Chunks::new(|off, len| crate::read_at(&file, off, len));
+        let mut chunks = crate::reread(path)?;
         let st = dumpscope::analysis::typing::type_heap(&mut heap, exe, &mut chunks);
         typing = Some((t.elapsed().as_secs_f64(), st.seeds + st.typed));
     }

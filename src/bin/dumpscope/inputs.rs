@@ -131,10 +131,7 @@ pub fn make_report(dumps: &[PathBuf], opts: &share::Options) -> Result<share::Re
 
 /// Reads `path` again, a chunk at a time: object contents for naming paths by field.
 fn reader(path: &Path) -> Result<impl Fn(u64, usize) -> Option<Vec<u8>>, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let chunks = std::cell::RefCell::new(dumpscope::load::Chunks::new(move |off, len| {
-        crate::read_at(&file, off, len)
-    }));
+    let chunks = std::cell::RefCell::new(crate::reread(path)?);
     Ok(move |off, len| chunks.borrow_mut().get(off, len))
 }
 

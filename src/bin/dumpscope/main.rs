@@ -70,8 +70,7 @@ pub(crate) fn load(path: &Path) -> Result<Analysis, String> {
             .map_err(|e| format!("{}: {e}", path.display()))?;
         // Typing follows pointers through object contents, which the load did not keep:
         // they are read again from the file, a chunk at a time.
-        let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        let mut chunks = dumpscope::load::Chunks::new(|off, len| read_at(&file, off, len));
+        let mut chunks = reread(path)?;
         dumpscope::analysis::typing::type_heap(&mut heap, exe, &mut chunks);
     }
     if let Some(e) = &heap.decode_error {
@@ -95,13 +94,24 @@ fn with_contents(
     if a.heap.exe.is_none() {
         return Ok(());
     }
-    let file = File::open(dump).map_err(|e| format!("{}: {e}", dump.display()))?;
-    let mut chunks = dumpscope::load::Chunks::new(|off, len| read_at(&file, off, len));
+    let mut chunks = reread(dump)?;
     leaks::with_contents(f, a, classes, groups, EXE.get(), &mut |off, len| {
         chunks.get(off, len)
     });
     Ok(())
 }
+
+/// The dump at `path` read again a chunk at a time: object contents (typing, field paths),
+/// which the load did not keep.
+pub(crate) fn reread(path: &Path) -> Result<Reread, String> {
+    let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(dumpscope::load::Chunks::new(Box::new(move |off, len| {
+        read_at(&file, off, len)
+    })))
+}
+
+/// What [`reread`] gives.
+pub(crate) type Reread = dumpscope::load::Chunks<Box<dyn FnMut(u64, usize) -> Option<Vec<u8>>>>;
 
 /// Up to `len` bytes of `file` at `offset`.
 pub(crate) fn read_at(file: &File, offset: u64, len: usize) -> Option<Vec<u8>> {
@@ -180,8 +190,7 @@ fn run(cli: Cli) -> Result<(), String> {
             let c = Classes::compute(&a);
             let mut r = report::retainers(&a, Names::Classes(&c), id, paths, &excluded);
             if a.heap.exe.is_some() {
-                let file = File::open(&dump).map_err(|e| format!("{}: {e}", dump.display()))?;
-                let mut chunks = dumpscope::load::Chunks::new(|off, len| read_at(&file, off, len));
+                let mut chunks = reread(&dump)?;
                 report::name_paths(&mut r, &a, &mut |off, len| chunks.get(off, len));
             }
             if json {

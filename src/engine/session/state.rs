@@ -157,13 +157,8 @@ impl<S: ByteSource> WorkerState<S> {
         bytes: Result<Vec<u8>, String>,
         memory_in_use: &dyn Fn() -> u64,
     ) -> Response {
-        if self.session.is_none() {
-            return err("open a dump before its executable");
-        }
-        match bytes.and_then(|b| Executable::parse(&b).map_err(|e| e.to_string())) {
-            Ok(exe) => self.attach_executable(name, &exe, memory_in_use),
-            Err(e) => err(format!("{name}: {e}")),
-        }
+        let parse = || bytes.and_then(|b| Executable::parse(&b).map_err(|e| e.to_string()));
+        self.attach_parsed(name, parse, memory_in_use)
     }
 
     /// [`attach_exe`](Self::attach_exe) reading the executable from `exe` a piece at a
@@ -174,10 +169,23 @@ impl<S: ByteSource> WorkerState<S> {
         exe: &dyn ByteSource,
         memory_in_use: &dyn Fn() -> u64,
     ) -> Response {
+        let parse = || {
+            Executable::parse_from(super::load::SourceReader::new(exe)).map_err(|e| e.to_string())
+        };
+        self.attach_parsed(name, parse, memory_in_use)
+    }
+
+    /// Parses the executable (not before a dump is open) and attaches it.
+    fn attach_parsed(
+        &mut self,
+        name: &str,
+        parse: impl FnOnce() -> Result<Executable, String>,
+        memory_in_use: &dyn Fn() -> u64,
+    ) -> Response {
         if self.session.is_none() {
             return err("open a dump before its executable");
         }
-        match Executable::parse_from(super::load::SourceReader::new(exe)) {
+        match parse() {
             Ok(exe) => self.attach_executable(name, &exe, memory_in_use),
             Err(e) => err(format!("{name}: {e}")),
         }
