@@ -154,7 +154,7 @@ pub struct Chunks<F> {
 
 impl<F: FnMut(u64, usize) -> Option<Vec<u8>>> Chunks<F> {
     const CHUNK: u64 = 1 << 20;
-    const KEEP: usize = 8;
+    const KEEP: usize = 16;
 
     pub fn new(read: F) -> Chunks<F> {
         Chunks {
@@ -165,25 +165,8 @@ impl<F: FnMut(u64, usize) -> Option<Vec<u8>>> Chunks<F> {
 
     /// `len` bytes at `offset`, or `None` past the end.
     pub fn get(&mut self, offset: u64, len: usize) -> Option<Vec<u8>> {
-        let start = offset - offset % Self::CHUNK;
-        let end = offset.checked_add(len as u64)?;
-        if end > start + Self::CHUNK {
-            // Spans chunks: read it alone.
-            return (self.read)(offset, len).filter(|b| b.len() == len);
-        }
-        let i = match self.cache.iter().position(|c| c.0 == start) {
-            Some(i) => i,
-            None => {
-                let bytes = (self.read)(start, Self::CHUNK as usize)?;
-                if self.cache.len() == Self::KEEP {
-                    self.cache.remove(0);
-                }
-                self.cache.push((start, bytes));
-                self.cache.len() - 1
-            }
-        };
-        let at = (offset - start) as usize;
-        self.cache[i].1.get(at..at + len).map(<[u8]>::to_vec)
+        let mut buf = Vec::new();
+        self.read_into(offset, len, &mut buf).then_some(buf)
     }
 
     /// [`get`](Self::get) into a buffer the caller reuses.
@@ -193,6 +176,7 @@ impl<F: FnMut(u64, usize) -> Option<Vec<u8>>> Chunks<F> {
             return false;
         };
         if end > start + Self::CHUNK {
+            // Spans chunks: read it alone.
             return match (self.read)(offset, len).filter(|b| b.len() == len) {
                 Some(b) => {
                     *buf = b;
@@ -201,20 +185,11 @@ impl<F: FnMut(u64, usize) -> Option<Vec<u8>>> Chunks<F> {
                 None => false,
             };
         }
-        if !self.holds(offset) {
-            let Some(bytes) = (self.read)(start, Self::CHUNK as usize) else {
-                return false;
-            };
-            if self.cache.len() == Self::KEEP {
-                self.cache.remove(0);
-            }
-            self.cache.push((start, bytes));
-        }
-        let Some(c) = self.cache.iter().find(|c| c.0 == start) else {
+        let Some(c) = self.chunk(start) else {
             return false;
         };
         let at = (offset - start) as usize;
-        match c.1.get(at..at + len) {
+        match c.get(at..at + len) {
             Some(b) => {
                 buf.clear();
                 buf.extend_from_slice(b);
@@ -222,6 +197,26 @@ impl<F: FnMut(u64, usize) -> Option<Vec<u8>>> Chunks<F> {
             }
             None => false,
         }
+    }
+
+    /// The chunk at `start`, read when it is not kept. The least recently used one makes
+    /// room: a few chunks (the big arrays' spans, say) are met again and again between
+    /// the others.
+    fn chunk(&mut self, start: u64) -> Option<&[u8]> {
+        match self.cache.iter().position(|c| c.0 == start) {
+            Some(i) => {
+                let c = self.cache.remove(i);
+                self.cache.push(c);
+            }
+            None => {
+                let bytes = (self.read)(start, Self::CHUNK as usize)?;
+                if self.cache.len() == Self::KEEP {
+                    self.cache.remove(0);
+                }
+                self.cache.push((start, bytes));
+            }
+        }
+        self.cache.last().map(|c| c.1.as_slice())
     }
 
     /// Whether the chunk holding `offset` is in memory.

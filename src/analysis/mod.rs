@@ -50,6 +50,58 @@ impl Analysis {
         heap: Heap,
         progress: &mut dyn FnMut(AnalysisPhase, u64, u64),
     ) -> Analysis {
+        let (dom, retained) = Self::core(&heap, progress);
+        Self::from_parts(heap, dom, retained)
+    }
+
+    /// [`with_progress`](Self::with_progress), with `beside(&heap)` run meanwhile on a
+    /// second thread where there is one (natively; in wasm, after the analyses). Typing
+    /// from an executable reads the heap only and is about as long as the dominator tree:
+    /// side by side they cost the longer of the two.
+    pub fn with_progress_beside<T: Send>(
+        heap: Heap,
+        progress: &mut dyn FnMut(AnalysisPhase, u64, u64),
+        beside: impl FnOnce(&Heap) -> T + Send,
+    ) -> (Analysis, T) {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            // Taken by the thread, or back by this one when no thread can be had.
+            let slot = std::sync::Mutex::new(Some(beside));
+            let take = || slot.lock().ok().and_then(|mut f| f.take());
+            let (core, t) = std::thread::scope(|s| {
+                let h = &heap;
+                let job = std::thread::Builder::new()
+                    .spawn_scoped(s, || take().map(|f| f(h)))
+                    .ok();
+                let core = Self::core(h, progress);
+                let t = job.and_then(|j| j.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+                (core, t)
+            });
+            let t = match t {
+                Some(t) => t,
+                None => take().expect("the job neither ran nor is left")(&heap),
+            };
+            let (dom, retained) = core;
+            (Self::from_parts(heap, dom, retained), t)
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            let (dom, retained) = Self::core(&heap, progress);
+            let t = beside(&heap);
+            (Self::from_parts(heap, dom, retained), t)
+        }
+    }
+
+    /// The heap back, the analyses dropped (to analyse it again, with an executable, say).
+    pub fn into_heap(self) -> Heap {
+        self.heap
+    }
+
+    /// The dominator tree and retained sizes.
+    fn core(
+        heap: &Heap,
+        progress: &mut dyn FnMut(AnalysisPhase, u64, u64),
+    ) -> (DominatorTree, Vec<u64>) {
         let root = heap.root_node();
         progress(AnalysisPhase::Dominators, 0, 1);
         let dom =
@@ -66,6 +118,10 @@ impl Analysis {
                 0
             }
         });
+        (dom, retained)
+    }
+
+    fn from_parts(heap: Heap, dom: DominatorTree, retained: Vec<u64>) -> Analysis {
         Analysis {
             heap,
             dom,

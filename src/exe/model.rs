@@ -7,7 +7,7 @@
 //! else a DWARF type index tagged with [`DWARF_KEY`]. Bit 0 is [`HOLDS_ELEMENTS`].
 
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::dwarf::{DType, Dwarf, Tag};
 use super::types::kind;
@@ -79,7 +79,7 @@ pub enum Special {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Field {
-    pub name: Rc<str>,
+    pub name: Arc<str>,
     pub offset: u64,
     pub typ: Key,
 }
@@ -103,7 +103,7 @@ pub struct Model<'e> {
     types_base: Option<u64>,
     /// `hchan<T>` struct index → T, from the channel types that point at it.
     chan_elems: HashMap<u32, Key>,
-    pub(crate) cache: HashMap<Key, Option<Rc<Node>>>,
+    pub(crate) cache: HashMap<Key, Option<Arc<Node>>>,
 }
 
 impl<'e> Model<'e> {
@@ -156,7 +156,7 @@ impl<'e> Model<'e> {
     }
 
     /// The node of a key (without [`HOLDS_ELEMENTS`]).
-    pub fn node(&mut self, k: Key) -> Option<Rc<Node>> {
+    pub fn node(&mut self, k: Key) -> Option<Arc<Node>> {
         if k & CLOSURE_KEY != 0 && k & DWARF_KEY == 0 {
             // A closure's captured variables have no type the walk can see.
             return None;
@@ -171,7 +171,7 @@ impl<'e> Model<'e> {
         Some(CLOSURE_KEY | entry << 1)
     }
 
-    fn node_depth(&mut self, k: Key, depth: u32) -> Option<Rc<Node>> {
+    fn node_depth(&mut self, k: Key, depth: u32) -> Option<Arc<Node>> {
         if let Some(n) = self.cache.get(&k) {
             return n.clone();
         }
@@ -186,7 +186,7 @@ impl<'e> Model<'e> {
             None if k & DWARF_KEY == 0 => self.build_descriptor(k, depth),
             None => None,
         }
-        .map(Rc::new);
+        .map(Arc::new);
         self.cache.insert(k, n.clone());
         n
     }
@@ -248,7 +248,7 @@ impl<'e> Model<'e> {
                     .fields
                     .iter()
                     .map(|f| Field {
-                        name: Rc::from(f.name.as_str()),
+                        name: Arc::from(f.name.as_str()),
                         offset: f.offset,
                         typ: self.dwarf_key(f.typ),
                     })
@@ -333,7 +333,7 @@ impl<'e> Model<'e> {
                 t.fields
                     .iter()
                     .map(|f| Field {
-                        name: Rc::from(f.name.as_str()),
+                        name: Arc::from(f.name.as_str()),
                         offset: f.offset,
                         typ: rt(f.typ),
                     })
@@ -417,9 +417,9 @@ impl<'e> Model<'e> {
 }
 
 /// Nodes by key, as typing leaves them for naming fields.
-pub type Nodes = HashMap<Key, Rc<Node>>;
+pub type Nodes = HashMap<Key, Arc<Node>>;
 
-fn node(names: &Nodes, k: Key) -> Option<&Rc<Node>> {
+fn node(names: &Nodes, k: Key) -> Option<&Arc<Node>> {
     names.get(&(k & !HOLDS_ELEMENTS))
 }
 

@@ -19,6 +19,15 @@ impl Default for Column64 {
 }
 
 impl Column64 {
+    /// Asks the CPU to bring value `i` into cache (see [`prefetch`]).
+    #[inline]
+    pub fn prefetch(&self, i: usize) {
+        match self {
+            Column64::Narrow(v) => prefetch(v, i),
+            Column64::Wide(v) => prefetch(v, i),
+        }
+    }
+
     #[inline]
     pub fn get(&self, i: usize) -> u64 {
         match self {
@@ -89,6 +98,22 @@ impl FromIterator<u64> for Column64 {
         }
         c
     }
+}
+
+/// Asks the CPU to bring `v[i]` into cache, where it can (x86-64); a hint, nothing else.
+/// Walks that will read a few scattered elements soon issue the loads together instead of
+/// waiting for each miss in turn.
+#[inline]
+pub fn prefetch<T>(v: &[T], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(x) = v.get(i) {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        // SAFETY: SSE is part of x86-64's baseline, and a prefetch never faults, whatever
+        // the address; this one is a valid reference anyway.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>((x as *const T).cast()) };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (v, i);
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ mod phantom;
 mod strings;
 
 pub use builder::{BuildPhase, HeapBuilder};
-pub use column::Column64;
+pub use column::{prefetch, Column64};
 pub use csr::Csr;
 pub use exe_names::ExeNames;
 pub use memstats::MemStats;

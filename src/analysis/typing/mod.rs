@@ -25,7 +25,7 @@ pub use crate::exe::model::{Key, HOLDS_ELEMENTS};
 use crate::exe::model::{Model, Shape, CLOSURE_KEY};
 use crate::exe::Executable;
 use crate::format::read_word;
-use crate::heap::{Heap, ObjectId, RootKind, Segment};
+use crate::heap::{prefetch, Heap, ObjectId, RootKind, Segment};
 use plan::{Act, Plans, NO_PLAN};
 
 /// What the pass did.
@@ -81,9 +81,51 @@ impl<F: FnMut(u64, usize) -> Option<Vec<u8>>> Contents for crate::load::Chunks<F
 /// an object typed behind the sweep is walked at once when its bytes are in memory, else
 /// on the next sweep (after [`MAX_SWEEPS`], at once whatever the cost).
 pub fn type_heap(heap: &mut Heap, exe: &Executable, read: &mut dyn Contents) -> TypingStats {
-    let Some(bias) = heap.exe.as_ref().map(|n| n.bias) else {
-        return TypingStats::default();
-    };
+    match walk(heap, exe, read) {
+        Some(t) => t.apply(heap),
+        None => TypingStats::default(),
+    }
+}
+
+/// What the walk found, to record in the heap's names ([`Typed::apply`]): the walk reads
+/// the heap only, so it can run beside the analyses that read it too.
+pub struct Typed {
+    object_types: Vec<u32>,
+    keys: Vec<Key>,
+    /// Names of the types objects and globals have that the heap's names lack.
+    types: Vec<(Key, String)>,
+    global_types: Vec<(u64, Key)>,
+    nodes: crate::exe::model::Nodes,
+    statics: Vec<(u64, u64, Key, String)>,
+    frame_vars: Vec<((u32, u64), String)>,
+    stats: TypingStats,
+}
+
+impl Typed {
+    /// Records the types in `heap.exe`.
+    pub fn apply(self, heap: &mut Heap) -> TypingStats {
+        let Some(names) = heap.exe.as_mut() else {
+            return TypingStats::default();
+        };
+        names.typed = self.object_types.iter().filter(|&&t| t != 0).count() as u64;
+        names.object_types = self.object_types;
+        names.keys = self.keys;
+        names.types.extend(self.types);
+        names.types.sort_by_key(|x| x.0);
+        names.global_types = self.global_types;
+        names.nodes = self.nodes;
+        names.walked = self.stats.typed;
+        names.statics = self.statics;
+        names.typed_globals = self.stats.globals;
+        names.frame_vars = self.frame_vars;
+        self.stats
+    }
+}
+
+/// The walk of [`type_heap`], without recording its result; `None` when no executable is
+/// attached.
+pub fn walk(heap: &Heap, exe: &Executable, read: &mut dyn Contents) -> Option<Typed> {
+    let bias = heap.exe.as_ref()?.bias;
     let n = heap.objects.len();
     let mut model = Model::new(exe, bias);
     let itab_type: HashMap<u64, u64> = heap.itabs.iter().map(|i| (i.addr, i.typ)).collect();
@@ -251,6 +293,16 @@ pub fn type_heap(heap: &mut Heap, exe: &Executable, read: &mut dyn Contents) -> 
         if plan == NO_PLAN {
             continue;
         }
+        // The graph's edges out of the object are its heap pointers in offset order: the
+        // walk meets them in the same order and checks each instead of searching for it.
+        // Their table rows are scattered: ask for them all now, while the contents are read.
+        let edges = w.heap.succ.neighbors(o);
+        for &c in edges.iter().take(64) {
+            let c = c as usize;
+            prefetch(&w.heap.objects.addr, c);
+            w.heap.objects.size.prefetch(c);
+            prefetch(&w.ty, c);
+        }
         let size = w.heap.objects.size.get(i);
         if !w.read.read_into(
             w.heap.objects.file_offset.get(i),
@@ -261,9 +313,7 @@ pub fn type_heap(heap: &mut Heap, exe: &Executable, read: &mut dyn Contents) -> 
         }
         let base = w.heap.objects.value_addr(o) - w.heap.objects.addr[i];
         let count = size.saturating_sub(base) / stride;
-        // The graph's edges out of the object are its heap pointers in offset order: the
-        // walk meets them in the same order and checks each instead of searching for it.
-        w.edges = w.heap.succ.neighbors(o);
+        w.edges = edges;
         w.edge_at = 0;
         for k in 0..count {
             w.run(plan, &contents, base + k * stride);
@@ -275,58 +325,56 @@ pub fn type_heap(heap: &mut Heap, exe: &Executable, read: &mut dyn Contents) -> 
     let ty = std::mem::take(&mut w.ty);
     let type_keys = std::mem::take(&mut w.plans.keys);
     let w_statics = std::mem::take(&mut w.static_values);
+    let names = heap.exe.as_ref()?;
 
-    // Keep every object's type index, and name each key once.
-    let names = heap.exe.as_mut().expect("attached");
-    names.typed = ty.iter().filter(|&&t| t != 0).count() as u64;
-    // Name the types objects have (not every type a pointer could have given them).
+    // Name the types objects have (not every type a pointer could have given them), each
+    // once.
     let mut used = vec![false; type_keys.len()];
     for &t in &ty {
         used[t as usize] = true;
     }
-    names.object_types = ty;
     let mut keys: Vec<Key> = (1..type_keys.len())
         .filter(|&i| used[i])
         .map(|i| type_keys[i])
         .collect();
-    names.keys = type_keys;
     keys.extend(global_types.iter().map(|g| g.1));
     keys.sort_unstable();
     keys.dedup();
-    for k in keys {
-        if names.types.binary_search_by_key(&k, |x| x.0).is_err() {
-            if let Some(name) = model.name(k) {
-                names.types.push((k, name));
-            }
-        }
-    }
-    names.types.sort_by_key(|x| x.0);
+    let types = keys
+        .into_iter()
+        .filter(|&k| names.types.binary_search_by_key(&k, |x| x.0).is_err())
+        .filter_map(|k| Some((k, model.name(k)?)))
+        .collect();
     global_types.sort_unstable();
-    names.global_types = global_types;
-    names.nodes = model
+    let nodes: crate::exe::model::Nodes = model
         .cache
         .into_iter()
         .filter_map(|(k, n)| Some((k, n?)))
         .collect();
-    names.walked = stats.typed;
     let mut statics: Vec<(u64, u64, Key, String)> = w_statics
         .into_iter()
         .filter_map(|(a, size, k, o)| Some((a, size, k, owners.get(o as usize)?.clone())))
         .collect();
     statics.sort_by_key(|s| s.0);
-    names.statics = statics;
-    names.typed_globals = stats.globals;
     // Each frame root's variable, named: `arg h`, `local cfg.handlers[2]`.
-    let mut labels: Vec<((u32, u64), String)> = frame_vars
+    let mut frame_labels: Vec<((u32, u64), String)> = frame_vars
         .into_iter()
         .map(|(frame, offset, var, key, byte)| {
-            let path = crate::exe::model::field_path(&names.nodes, key, byte);
+            let path = crate::exe::model::field_path(&nodes, key, byte);
             ((frame, offset), format!("{var}{path}"))
         })
         .collect();
-    labels.sort();
-    names.frame_vars = labels;
-    stats
+    frame_labels.sort();
+    Some(Typed {
+        object_types: ty,
+        keys: type_keys,
+        types,
+        global_types,
+        nodes,
+        statics,
+        frame_vars: frame_labels,
+        stats,
+    })
 }
 
 /// A static value no global's walk reached first (from an object: `runtime.m0` from a `g`).
@@ -556,7 +604,8 @@ impl Walk<'_, '_, '_> {
         }
         self.ty[obj as usize] = key;
         self.typed += 1;
-        let (read, at) = (&*self.read, self.heap.objects.file_offset.get(obj as usize));
-        self.pending.push(obj, || read.cached(at));
+        let (read, offsets) = (&*self.read, &self.heap.objects.file_offset);
+        self.pending
+            .push(obj, || read.cached(offsets.get(obj as usize)));
     }
 }

@@ -64,22 +64,28 @@ pub(crate) fn load(path: &Path) -> Result<Analysis, String> {
     let heap = dumpscope::load::load_reader(std::io::BufReader::with_capacity(1 << 20, file), len)
         .map_err(|e| format!("{}: {e}", path.display()))?
         .map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut heap = heap;
-    if let Some(exe) = EXE.get() {
-        heap.attach_executable(exe)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        // Typing follows pointers through object contents, which the load did not keep:
-        // they are read again from the file, a chunk at a time.
-        let mut chunks = reread(path)?;
-        dumpscope::analysis::typing::type_heap(&mut heap, exe, &mut chunks);
-    }
     if let Some(e) = &heap.decode_error {
         eprintln!(
             "dumpscope: warning: {}: {e}; showing what was read before it",
             path.display()
         );
     }
-    Ok(Analysis::new(heap))
+    let Some(exe) = EXE.get() else {
+        return Ok(Analysis::new(heap));
+    };
+    let mut heap = heap;
+    heap.attach_executable(exe)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    // Typing follows pointers through object contents, which the load did not keep: they
+    // are read again from the file, a chunk at a time, while the dominator tree is built.
+    let mut chunks = reread(path)?;
+    let (mut a, typed) = Analysis::with_progress_beside(heap, &mut |_, _, _| {}, |h| {
+        dumpscope::analysis::typing::walk(h, exe, &mut chunks)
+    });
+    if let Some(t) = typed {
+        t.apply(&mut a.heap);
+    }
+    Ok(a)
 }
 
 /// When an executable typed the heap, adds the findings that read object contents and
@@ -111,7 +117,8 @@ pub(crate) fn reread(path: &Path) -> Result<Reread, String> {
 }
 
 /// What [`reread`] gives.
-pub(crate) type Reread = dumpscope::load::Chunks<Box<dyn FnMut(u64, usize) -> Option<Vec<u8>>>>;
+pub(crate) type Reread =
+    dumpscope::load::Chunks<Box<dyn FnMut(u64, usize) -> Option<Vec<u8>> + Send>>;
 
 /// Up to `len` bytes of `file` at `offset`.
 pub(crate) fn read_at(file: &File, offset: u64, len: usize) -> Option<Vec<u8>> {
