@@ -8,6 +8,10 @@
 //! the allocator Rust's wasm32 std uses (dlmalloc), fed by a region that grows in 64 KiB
 //! pages at one end as `memory.grow` does, and prints the region's size after every phase.
 //! The file itself is read in slices, as the worker reads a `File`.
+//!
+//! With the executable that wrote the dump (a second argument, or `DUMP.exe` beside it, as
+//! `make bench` keeps it), the worker's next step follows: the executable read in slices,
+//! the heap typed from it, the views named again.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::UnsafeCell;
@@ -171,7 +175,12 @@ impl ByteSource for FileSource {
 }
 
 fn main() {
-    let path = std::env::args().nth(1).expect("usage: wasm_memory DUMP");
+    let path = std::env::args()
+        .nth(1)
+        .expect("usage: wasm_memory DUMP [EXECUTABLE]");
+    let exe_path = std::env::args()
+        .nth(2)
+        .or_else(|| Some(format!("{path}.exe")).filter(|p| std::path::Path::new(p).exists()));
     let file = std::fs::File::open(&path).expect("open the dump");
     let size = file.metadata().expect("stat").len();
     let src = FileSource(std::cell::RefCell::new(file), size);
@@ -237,6 +246,48 @@ fn main() {
         linear_mb()
     );
     let budget = (80 * objects + 8 * edges) as f64 / 1048576.0;
+    if let Some(exe_path) = exe_path {
+        let before = linear_mb();
+        let file = std::fs::File::open(&exe_path).expect("open the executable");
+        let len = file.metadata().expect("stat").len();
+        let exe_src = FileSource(std::cell::RefCell::new(file), len);
+        let exe = dumpscope::exe::Executable::parse_from(session::SourceReader::new(&exe_src))
+            .expect("read the executable");
+        let parsed = linear_mb();
+        println!(
+            "{:>8.2}s  executable read{:<14} linear memory {:>8.1} MiB",
+            now() / 1000.0,
+            "",
+            parsed
+        );
+        show_big();
+        s.attach_exe(&exe_path, &exe, &src).expect("attach");
+        show_big();
+        println!(
+            "{:>8.2}s  typed, class table{:<11} linear memory {:>8.1} MiB",
+            now() / 1000.0,
+            "",
+            linear_mb()
+        );
+        std::hint::black_box(s.summary());
+        std::hint::black_box(s.leaks());
+        std::hint::black_box(s.flame());
+        show_big();
+        let typed = linear_mb();
+        println!(
+            "{:>8.2}s  typed, views named{:<11} linear memory {:>8.1} MiB",
+            now() / 1000.0,
+            "",
+            typed
+        );
+        println!(
+            "the executable added {:.1} MiB: {:.1} to read it, {:.1} to type the heap and name the views ({:.1} B/object)",
+            typed - before,
+            parsed - before,
+            typed - parsed,
+            (typed - parsed) * 1048576.0 / objects as f64
+        );
+    }
     println!(
         "{objects} objects, {edges} edges: {:.1} B/object; budget 80 B/object + 8 B/edge = {budget:.1} MiB ({:.0} %)",
         mb * 1048576.0 / objects as f64,

@@ -42,6 +42,7 @@ pub struct Class {
     pub example: ObjectId,
 }
 
+#[derive(Default)]
 pub struct Classes {
     pub classes: Vec<Class>,
     /// Class of each object.

@@ -10,6 +10,7 @@ use crate::analysis::Analysis;
 use crate::engine::protocol::{ClassRow, FindingEntry, GroupRow};
 use crate::report;
 
+#[derive(Default)]
 pub struct ClassTable {
     pub classes: Classes,
     /// One row per class, indexed like `classes.classes`.

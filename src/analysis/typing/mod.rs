@@ -304,19 +304,30 @@ pub fn walk(heap: &Heap, exe: &Executable, read: &mut dyn Contents) -> Option<Ty
             prefetch(&w.ty, c);
         }
         let size = w.heap.objects.size.get(i);
-        if !w.read.read_into(
-            w.heap.objects.file_offset.get(i),
-            size as usize,
-            &mut contents,
-        ) {
-            continue;
-        }
+        let at = w.heap.objects.file_offset.get(i);
         let base = w.heap.objects.value_addr(o) - w.heap.objects.addr[i];
         let count = size.saturating_sub(base) / stride;
         w.edges = edges;
         w.edge_at = 0;
-        for k in 0..count {
-            w.run(plan, &contents, base + k * stride);
+        // Elements a window at a time: a 100 MB array is never read whole (in wasm that
+        // would grow linear memory by its size for good).
+        let per = (WINDOW / stride).max(1);
+        let mut k = 0;
+        while k < count {
+            let n = per.min(count - k);
+            let from = base + k * stride;
+            let len = if k + n == count {
+                size - from
+            } else {
+                n * stride
+            };
+            if !w.read.read_into(at + from, len as usize, &mut contents) {
+                break;
+            }
+            for j in 0..n {
+                w.run(plan, &contents, j * stride);
+            }
+            k += n;
         }
         w.edges = &[];
     }
@@ -376,6 +387,9 @@ pub fn walk(heap: &Heap, exe: &Executable, read: &mut dyn Contents) -> Option<Ty
         stats,
     })
 }
+
+/// Bytes of a big object's elements read at once.
+const WINDOW: u64 = 1 << 20;
 
 /// A static value no global's walk reached first (from an object: `runtime.m0` from a `g`).
 const NO_OWNER: u32 = u32::MAX;

@@ -20,12 +20,15 @@ impl Session {
             .heap
             .attach_executable(exe)
             .map_err(|e| format!("{name}: {e}"))?;
-        let mut chunks = crate::load::Chunks::new(|off, len| src.read(off, len).ok());
-        typing::type_heap(&mut self.a.heap, exe, &mut chunks);
-        self.classes = ClassTable::compute(&self.a);
+        // Everything named by the old names goes first: in wasm, memory freed now is what
+        // the typing and the new class table reuse instead of growing linear memory.
+        self.classes = ClassTable::default();
         self.leaks = None;
         self.flame = None;
         self.orders.clear();
+        let mut chunks = crate::load::Chunks::new(|off, len| src.read(off, len).ok());
+        typing::type_heap(&mut self.a.heap, exe, &mut chunks);
+        self.classes = ClassTable::compute(&self.a);
         Ok(())
     }
 }
