@@ -26,6 +26,11 @@ pub enum BuildPhase {
     Graph,
 }
 
+/// No sample for this object (see `HeapBuilder::sample_of`).
+const NO_SAMPLE: u32 = u32::MAX;
+/// Objects past the previous sample's where the next one is looked for.
+const SAMPLE_LOOKAHEAD: usize = 64;
+
 #[derive(Default)]
 pub struct HeapBuilder {
     params: Params,
@@ -54,7 +59,15 @@ pub struct HeapBuilder {
     itab_type: FastMap<u64, u64>,
     type_index: FastMap<u64, u32>,
     bucket_index: FastMap<u64, u32>,
+    /// Alloc samples not matched to an object as they came: (address, bucket), found by a
+    /// search once the objects are sorted.
     raw_samples: Vec<(u64, u32)>,
+    /// Each object's sample bucket by decode index ([`NO_SAMPLE`] for none), once samples
+    /// are many: 4 B per object instead of 16 per sample, and no search or sort after.
+    sample_of: Vec<u32>,
+    /// The decode index the next sample probably names (samples follow the objects' order).
+    sample_cursor: usize,
+    sample_records: u64,
     /// Lowest and highest itab or type address seen: a cheap filter before hash lookups.
     iface_range: (u64, u64),
     heap: Heap,
@@ -94,6 +107,34 @@ impl HeapBuilder {
         grow(&mut self.iface_type_ids, scale);
         grow(&mut self.text_hashes, scale);
         grow(&mut self.header_words, scale);
+    }
+
+    /// Records that the object at `addr` was sampled in bucket `b`. The runtime writes the
+    /// samples span by span in the order it wrote the objects, so the sampled object is
+    /// nearly always just after the previous sample's: looked for there first, and kept
+    /// for a search once the objects are sorted only when it is not.
+    fn note_sample(&mut self, addr: u64, b: u32) {
+        self.sample_records += 1;
+        let n = self.addr.len();
+        if self.sample_of.is_empty() && n > 0 && self.raw_samples.len() >= n / 8 {
+            // Many samples: a column costs less than the list would.
+            self.sample_of = vec![NO_SAMPLE; n];
+        }
+        let from = self.sample_cursor.min(n);
+        let found = (from..(from + SAMPLE_LOOKAHEAD).min(n)).find(|&d| {
+            let a = self.addr[d];
+            addr >= a && addr - a < self.size.get(d)
+        });
+        if let Some(d) = found {
+            self.sample_cursor = d + 1;
+            if let Some(slot) = self.sample_of.get_mut(d) {
+                if *slot == NO_SAMPLE {
+                    *slot = b;
+                }
+                return;
+            }
+        }
+        self.raw_samples.push((addr, b));
     }
 
     /// Heap pointer words kept so far (each becomes at most one edge).
@@ -491,21 +532,44 @@ impl HeapBuilder {
         iface_types.dedup();
         iface_types.shrink_to_fit();
         heap.iface_types = iface_types;
-        heap.alloc_sample_records = self.raw_samples.len() as u64;
+        heap.alloc_sample_records = self.sample_records;
+        // Samples by final id: the column's, then the searched ones; in id order without a
+        // sort, the first sample of an object kept.
+        let mut by_id = vec![
+            NO_SAMPLE;
+            if self.sample_of.is_empty() && self.raw_samples.is_empty() {
+                0
+            } else {
+                n
+            }
+        ];
+        for (d, &b) in self.sample_of.iter().enumerate() {
+            if b != NO_SAMPLE && final_id[d] != NONE {
+                by_id[final_id[d] as usize] = b;
+            }
+        }
+        self.sample_of = Vec::new();
         let mut unresolved = 0u64;
-        heap.alloc_samples = self
-            .raw_samples
-            .iter()
-            .filter_map(|&(a, b)| {
-                let r = objects.find(a).map(|o| (o, b));
-                if r.is_none() {
-                    unresolved += 1;
-                }
-                r
-            })
-            .collect();
-        heap.alloc_samples.sort_unstable();
-        heap.alloc_samples.dedup_by_key(|s| s.0);
+        for &(a, b) in &self.raw_samples {
+            match objects.find(a) {
+                Some(o) if by_id[o as usize] == NO_SAMPLE => by_id[o as usize] = b,
+                Some(_) => {}
+                None => unresolved += 1,
+            }
+        }
+        self.raw_samples = Vec::new();
+        // Sized first: collecting through a filter would grow by doubling (holes in wasm).
+        let sampled = by_id.iter().filter(|&&b| b != NO_SAMPLE).count();
+        let mut samples = Vec::with_capacity(sampled);
+        samples.extend(
+            by_id
+                .iter()
+                .enumerate()
+                .filter(|&(_, &b)| b != NO_SAMPLE)
+                .map(|(o, &b)| (o as ObjectId, b)),
+        );
+        drop(by_id);
+        heap.alloc_samples = samples;
         if unresolved > 0 {
             heap.diagnostics.push(Diagnostic {
                 message: format!("{unresolved} alloc sample records point at no object"),
@@ -748,7 +812,7 @@ impl RecordSink for HeapBuilder {
                 });
             }
             Record::AllocSample(s) => match self.bucket_index.get(&s.bucket) {
-                Some(&b) => self.raw_samples.push((s.addr, b)),
+                Some(&b) => self.note_sample(s.addr, b),
                 None => {
                     let msg = format!(
                         "alloc sample record #{} names unknown bucket 0x{:x}",
@@ -767,5 +831,45 @@ impl RecordSink for HeapBuilder {
             }
             Record::Eof => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod sample_tests {
+    use crate::format::writer::DumpWriter;
+
+    /// Samples in the objects' order take the lookahead; out of order, duplicated or
+    /// pointing at nothing they take the search: every way gives the same answer.
+    #[test]
+    fn samples_match_their_objects_in_any_order() {
+        const HEAP: u64 = 0xc0_0000_0000;
+        let n = 200u64;
+        let addr = |i: u64| HEAP + i * 16;
+        let mut w = DumpWriter::new(8, HEAP, HEAP + 0x10000);
+        for i in 0..n {
+            w.object(addr(i), &[i, 0], &[]);
+        }
+        w.memprof(1, 16, &[("main.a", "a.go", 1)], 1, 0);
+        w.memprof(2, 16, &[("main.b", "b.go", 2)], 1, 0);
+        // In order (with a gap), then backwards, then a duplicate, then into no object.
+        for i in (0..100).filter(|i| i % 7 != 3) {
+            w.alloc_sample(addr(i) + 8, 1);
+        }
+        for i in (100..n).rev() {
+            w.alloc_sample(addr(i), 2);
+        }
+        w.alloc_sample(addr(5), 2);
+        w.alloc_sample(HEAP + 0x8000, 1);
+        let heap = crate::load::load_bytes(&w.eof().finish()).unwrap();
+        let want: Vec<(u32, u32)> = (0..n as u32)
+            .filter(|&i| i >= 100 || i % 7 != 3)
+            .map(|i| (i, if i < 100 { 0 } else { 1 }))
+            .collect();
+        assert_eq!(heap.alloc_samples, want);
+        assert_eq!(heap.alloc_sample_records, 86 + 100 + 2);
+        assert!(heap
+            .diagnostics
+            .iter()
+            .any(|d| d.message == "1 alloc sample records point at no object"));
     }
 }

@@ -3,7 +3,7 @@
 //! Bytes from the dump are data, not markup: they are stored as lossy UTF-8 and every
 //! front end renders them as text.
 
-use std::collections::HashMap;
+use super::hash::FastMap;
 
 /// Index into a [`StringTable`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default, serde::Serialize)]
@@ -12,19 +12,20 @@ pub struct StrId(pub u32);
 #[derive(Clone, Debug, Default)]
 pub struct StringTable {
     strings: Vec<Box<str>>,
-    index: HashMap<Box<str>, u32>,
+    /// By the bytes as the dump has them: a dump sampled at every allocation names its
+    /// functions and files millions of times, and a hit then costs a hash of the bytes, not
+    /// a UTF-8 check and a SipHash.
+    index: FastMap<Box<[u8]>, u32>,
 }
 
 impl StringTable {
     pub fn intern(&mut self, bytes: &[u8]) -> StrId {
-        let s = String::from_utf8_lossy(bytes);
-        if let Some(&id) = self.index.get(s.as_ref()) {
+        if let Some(&id) = self.index.get(bytes) {
             return StrId(id);
         }
         let id = self.strings.len() as u32;
-        let boxed: Box<str> = s.into();
-        self.strings.push(boxed.clone());
-        self.index.insert(boxed, id);
+        self.strings.push(String::from_utf8_lossy(bytes).into());
+        self.index.insert(bytes.into(), id);
         StrId(id)
     }
 
@@ -34,7 +35,7 @@ impl StringTable {
 
     /// Looks a string up without adding it.
     pub fn find(&self, s: &str) -> Option<StrId> {
-        self.index.get(s).map(|&i| StrId(i))
+        self.index.get(s.as_bytes()).map(|&i| StrId(i))
     }
 
     pub fn len(&self) -> usize {
