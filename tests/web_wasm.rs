@@ -857,3 +857,183 @@ async fn object_rows_render_the_worker_rows() {
     }
     handle.destroy();
 }
+
+// ---------------------------------------------------------------------------------------
+// The tab's transport: JSON text or JS values (docs/benchmarks.md, issue #17)
+
+/// The message `serde-wasm-bindgen` would make: the envelope as a JS value where `wire`
+/// puts JSON text. Maps as plain objects, as the JSON text has them.
+fn value_message<T: serde::Serialize>(envelope: &T) -> JsValue {
+    let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+    obj(&[("value", envelope.serialize(&ser).unwrap())])
+}
+
+fn value_envelope<T: serde::de::DeserializeOwned>(msg: &JsValue) -> T {
+    serde_wasm_bindgen::from_value(Reflect::get(msg, &"value".into()).unwrap()).unwrap()
+}
+
+fn now_ms() -> f64 {
+    web_sys::window().unwrap().performance().unwrap().now()
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// A way to carry a message: encode it for `postMessage`, decode what arrived.
+struct Transport<'a, T> {
+    encode: &'a dyn Fn() -> JsValue,
+    decode: &'a dyn Fn(&JsValue) -> T,
+}
+
+/// One sample of a transport: milliseconds per message to encode, to structured-clone (what
+/// `postMessage` does) and to decode, over `batch` messages per leg: Chromium coarsens
+/// `performance.now()` (5 µs here, 100 µs without cross-origin isolation) and a request
+/// takes a few µs.
+/// Every message must come back equal to `expect`.
+fn trip<T: PartialEq>(batch: usize, t: &Transport<'_, T>, expect: &T) -> [f64; 3] {
+    let t0 = now_ms();
+    let sent: Vec<JsValue> = (0..batch).map(|_| (t.encode)()).collect();
+    let t1 = now_ms();
+    let cloned: Vec<JsValue> = sent.iter().map(structured_clone).collect();
+    let t2 = now_ms();
+    let back: Vec<T> = cloned.iter().map(t.decode).collect();
+    let t3 = now_ms();
+    assert!(
+        back.iter().all(|b| b == expect),
+        "a message changed on the way"
+    );
+    let per = |a: f64, b: f64| (b - a) / batch as f64;
+    [per(t0, t1), per(t1, t2), per(t2, t3)]
+}
+
+/// Times both transports, interleaved sample by sample so that a busy machine weighs on
+/// both alike, and prints the medians (ms per message): encode, clone, decode, whole trip.
+/// Yields to the page between samples: the runner's webdriver polls it and gives up when
+/// the page stays busy for 20 s.
+async fn compare_transports<T: PartialEq>(
+    what: &str,
+    batch: usize,
+    json: Transport<'_, T>,
+    value: Transport<'_, T>,
+    expect: &T,
+) {
+    // Unoptimized, a 10 000-row trip takes a third of a second: few samples keep the whole
+    // suite inside the runner's time limit (WASM_BINDGEN_TEST_TIMEOUT, 20 s by default).
+    const SAMPLES: usize = if cfg!(debug_assertions) { 3 } else { 21 };
+    let mut runs: [Vec<[f64; 3]>; 2] = [Vec::new(), Vec::new()];
+    // One trip each first: the allocator and JS engine warm up outside the samples.
+    trip(1, &json, expect);
+    trip(1, &value, expect);
+    for _ in 0..SAMPLES {
+        runs[0].push(trip(batch, &json, expect));
+        runs[1].push(trip(batch, &value, expect));
+        settle().await;
+    }
+    for (name, r) in ["json text", "js values"].iter().zip(runs) {
+        let leg = |i: usize| median(r.iter().map(|s| s[i]).collect());
+        let total = median(r.iter().map(|s| s.iter().sum()).collect());
+        console_log!(
+            "transport {what}, {name}: encode {:.3} ms, clone {:.3} ms, decode {:.3} ms, \
+             trip {:.3} ms (median of {SAMPLES}, {batch} per sample)",
+            leg(0),
+            leg(1),
+            leg(2),
+            total
+        );
+    }
+}
+
+#[wasm_bindgen_test]
+async fn transport_json_text_or_js_values() {
+    // A page of object rows, the widest table. No fixture holds 10 000 objects and the
+    // engine pages at most PAGE_MAX rows, so the 10 000-row page repeats the largest
+    // fixture's real rows, fetched page by page as the UI scrolls.
+    let all = all_object_rows(TableKind::Objects, SortSpec::new("retained", true), "");
+    assert!(all.len() >= PAGE_MAX as usize);
+    for n in [PAGE_MAX as usize, 10_000] {
+        let rows: Vec<ObjRow> = all.iter().cycle().take(n).cloned().collect();
+        let resp = Response::Page(Page {
+            offset: 0,
+            total: all.len() as u64,
+            rows: Rows::Objects(rows),
+        });
+        let reply = ResponseEnvelope { id: 9, resp };
+        let expect = (reply.id, reply.resp.clone());
+        let json_bytes = serde_json::to_string(&reply).unwrap().len();
+        console_log!("transport: a page of {n} object rows is {json_bytes} bytes of JSON");
+        compare_transports(
+            &format!("reply of {n} rows"),
+            1,
+            Transport {
+                encode: &|| wire::encode(&reply, None).unwrap(),
+                decode: &|m| {
+                    let e = wire::decode::<ResponseEnvelope>(m).unwrap().0;
+                    (e.id, e.resp)
+                },
+            },
+            Transport {
+                encode: &|| value_message(&reply),
+                decode: &|m| {
+                    let e: ResponseEnvelope = value_envelope(m);
+                    (e.id, e.resp)
+                },
+            },
+            &expect,
+        )
+        .await;
+    }
+
+    let request = RequestEnvelope {
+        id: 10,
+        req: Request::Page(PageRequest {
+            table: TableKind::Objects,
+            offset: 9_000,
+            limit: PAGE_MAX,
+            sort: SortSpec::new("retained", true),
+            filter: "main.".into(),
+        }),
+    };
+    let expect = (request.id, request.req.clone());
+    compare_transports(
+        "request for a page",
+        500,
+        Transport {
+            encode: &|| wire::encode(&request, None).unwrap(),
+            decode: &|m| {
+                let e = wire::decode::<RequestEnvelope>(m).unwrap().0;
+                (e.id, e.req)
+            },
+        },
+        Transport {
+            encode: &|| value_message(&request),
+            decode: &|m| {
+                let e: RequestEnvelope = value_envelope(m);
+                (e.id, e.req)
+            },
+        },
+        &expect,
+    )
+    .await;
+
+    // What JSON text carries and a JS number cannot: an address past 2^53.
+    let far = Request::Contents {
+        addr: u64::MAX - 7,
+        offset: 0,
+        len: 64,
+    };
+    assert!(serde_wasm_bindgen::to_value(&far).is_err());
+    let (env, _) = wire::decode::<RequestEnvelope>(&structured_clone(
+        &wire::encode(
+            &RequestEnvelope {
+                id: 1,
+                req: far.clone(),
+            },
+            None,
+        )
+        .unwrap(),
+    ))
+    .unwrap();
+    assert_eq!(env.req, far);
+}
