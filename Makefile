@@ -6,7 +6,7 @@ BENCH_N ?= 7500000
 # Debian's chromium-driver (installed by .ci/install-tools.sh); wasm-bindgen-test-runner uses it.
 CHROMEDRIVER ?= /usr/bin/chromedriver
 
-.PHONY: bench-large wasm-memory extremes fuzz run dist test test-native test-web test-capture tools tools-build tools-native fixtures bench
+.PHONY: bench-large serve-large wasm-memory extremes fuzz run dist test test-native test-web test-capture tools tools-build tools-native fixtures bench
 
 ## The app: install what is missing, build the release site, serve it on 127.0.0.1:8080.
 run: dist
@@ -78,6 +78,17 @@ bench-large: dist
 	test -f $(BENCH_DIR)/bench-$(BENCH_BIG_N).dump || bash tests/fixtures/bench.sh $(BENCH_BIG_N) $(BENCH_DIR)/bench-$(BENCH_BIG_N).dump
 	cargo build --release --bin dumpscope
 	node tests/browser/bench-large.mjs $(BENCH_DIR)/astheap.dump $(BENCH_DIR)/bench-$(BENCH_N).dump $(BENCH_DIR)/bench-$(BENCH_BIG_N).dump
+
+## The app against `dumpscope serve` on the 10 M-object synthetic dump, in headless Chromium:
+## overview, classes, dominator tree, retainers and inspector show the CLI's numbers, and
+## every request stays on 127.0.0.1 (tests/browser/serve-large.mjs; not part of `make test`).
+## Again with --exe when bench.sh kept the executable beside the dump.
+serve-large: dist
+	mkdir -p $(BENCH_DIR)
+	test -f $(BENCH_DIR)/bench-$(BENCH_N).dump || bash tests/fixtures/bench.sh $(BENCH_N) $(BENCH_DIR)/bench-$(BENCH_N).dump
+	cargo build --release --bin dumpscope
+	node tests/browser/serve-large.mjs $(BENCH_DIR)/bench-$(BENCH_N).dump \
+	  $$(test ! -f $(BENCH_DIR)/bench-$(BENCH_N).dump.exe || echo --exe $(BENCH_DIR)/bench-$(BENCH_N).dump.exe $(BENCH_DIR)/bench-$(BENCH_N).dump)
 
 ## The web worker's wasm linear memory for each benchmark dump, simulated natively in
 ## seconds (examples/wasm_memory.rs: the worker's pipeline on wasm's allocator).
