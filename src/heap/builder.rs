@@ -59,6 +59,10 @@ pub struct HeapBuilder {
     itab_type: FastMap<u64, u64>,
     type_index: FastMap<u64, u32>,
     bucket_index: FastMap<u64, u32>,
+    /// Each distinct memprof frame by its bytes in the dump (function, file, line), to its
+    /// index in `heap.bucket_frames`.
+    frame_index: FastMap<Box<[u8]>, u32>,
+    frame_key: Vec<u8>,
     /// Alloc samples not matched to an object as they came: (address, bucket), found by a
     /// search once the objects are sorted.
     raw_samples: Vec<(u64, u32)>,
@@ -107,6 +111,30 @@ impl HeapBuilder {
         grow(&mut self.iface_type_ids, scale);
         grow(&mut self.text_hashes, scale);
         grow(&mut self.header_words, scale);
+    }
+
+    /// The index of the frame (function, file, line) in `heap.bucket_frames`, added when
+    /// new: one lookup of the frame's bytes instead of two string interns per frame.
+    fn frame_id(&mut self, func: &[u8], file: &[u8], line: u64) -> u32 {
+        let key = &mut self.frame_key;
+        key.clear();
+        key.extend_from_slice(&(func.len() as u64).to_le_bytes());
+        key.extend_from_slice(func);
+        key.extend_from_slice(file);
+        key.extend_from_slice(&line.to_le_bytes());
+        if let Some(&id) = self.frame_index.get(key.as_slice()) {
+            return id;
+        }
+        let id = self.heap.bucket_frames.len() as u32;
+        let frame = BucketFrame {
+            func: self.strings.intern(func),
+            file: self.strings.intern(file),
+            line,
+        };
+        self.heap.bucket_frames.push(frame);
+        self.frame_index
+            .insert(self.frame_key.as_slice().into(), id);
+        id
     }
 
     /// Records that the object at `addr` was sampled in bucket `b`. The runtime writes the
@@ -790,17 +818,12 @@ impl RecordSink for HeapBuilder {
             Record::Data(s) => self.heap.data = self.segment_roots(s, false),
             Record::Bss(s) => self.heap.bss = self.segment_roots(s, true),
             Record::MemProf(m) => {
-                let start = self.heap.bucket_frames.len() as u32;
+                let start = self.heap.bucket_frame_ids.len() as u32;
                 for f in m.frames.iter() {
-                    let func = self.strings.intern(f.func);
-                    let file = self.strings.intern(f.file);
-                    self.heap.bucket_frames.push(BucketFrame {
-                        func,
-                        file,
-                        line: f.line,
-                    });
+                    let id = self.frame_id(f.func, f.file, f.line);
+                    self.heap.bucket_frame_ids.push(id);
                 }
-                let end = self.heap.bucket_frames.len() as u32;
+                let end = self.heap.bucket_frame_ids.len() as u32;
                 self.bucket_index
                     .insert(m.id, self.heap.buckets.len() as u32);
                 self.heap.buckets.push(Bucket {

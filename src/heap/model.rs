@@ -301,7 +301,7 @@ pub struct Itab {
 pub struct Bucket {
     pub id: u64,
     pub size: u64,
-    /// Range into [`Heap::bucket_frames`], innermost first.
+    /// Range into [`Heap::bucket_frame_ids`], innermost first.
     pub frames: (u32, u32),
     pub allocs: u64,
     pub frees: u64,
@@ -312,6 +312,32 @@ pub struct BucketFrame {
     pub func: StrId,
     pub file: StrId,
     pub line: u64,
+}
+
+/// A bucket's stack, innermost first ([`Heap::bucket_frames`]).
+#[derive(Clone, Copy)]
+pub struct FrameList<'h> {
+    table: &'h [BucketFrame],
+    ids: &'h [u32],
+}
+
+impl<'h> FrameList<'h> {
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &'h BucketFrame> + 'h {
+        let table = self.table;
+        self.ids.iter().filter_map(move |&i| table.get(i as usize))
+    }
+
+    pub fn first(&self) -> Option<&'h BucketFrame> {
+        self.iter().next()
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
 }
 
 /// The data or bss segment (only its extent; the pointer words became roots).
@@ -402,7 +428,11 @@ pub struct Heap {
     pub types: Vec<TypeInfo>,
     pub itabs: Vec<Itab>,
     pub buckets: Vec<Bucket>,
+    /// Every distinct frame of the buckets' stacks, once: a dump sampled at every
+    /// allocation has hundreds of thousands of stacks made of far fewer frames.
     pub bucket_frames: Vec<BucketFrame>,
+    /// The buckets' stacks: indices into `bucket_frames` (see [`Heap::bucket_frames`]).
+    pub bucket_frame_ids: Vec<u32>,
     /// Alloc sample records resolved to (object, index into `buckets`), sorted by object.
     pub alloc_samples: Vec<(ObjectId, u32)>,
     /// Alloc sample records as decoded (including ones that did not resolve).
@@ -458,8 +488,14 @@ impl Heap {
         (s.0 == id).then(|| &self.buckets[s.1 as usize])
     }
 
-    pub fn bucket_frames(&self, b: &Bucket) -> &[BucketFrame] {
-        &self.bucket_frames[b.frames.0 as usize..b.frames.1 as usize]
+    pub fn bucket_frames(&self, b: &Bucket) -> FrameList<'_> {
+        FrameList {
+            table: &self.bucket_frames,
+            ids: self
+                .bucket_frame_ids
+                .get(b.frames.0 as usize..b.frames.1 as usize)
+                .unwrap_or(&[]),
+        }
     }
 
     pub fn goroutine_frames(&self, g: &Goroutine) -> &[Frame] {
