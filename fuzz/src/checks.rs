@@ -436,8 +436,12 @@ pub fn check_heap(heap: &Heap) {
         assert!(root_targets.contains(&r.object), "root target missing");
     }
     assert!(heap.roots.windows(2).all(|w| w[0].object <= w[1].object));
-    for &(id, _) in &heap.alloc_samples {
+    let mut last = None;
+    for (id, b) in heap.alloc_samples.iter() {
         assert!((id as usize) < n);
+        assert!((b as usize) < heap.buckets.len(), "sample of no bucket");
+        assert!(last < Some(id), "samples out of order");
+        last = Some(id);
     }
 }
 

@@ -100,13 +100,12 @@ impl Classes {
                 Some(id)
             })
             .collect();
-        let sample_site =
-            |i: usize| -> Option<u32> { bucket_site[heap.alloc_samples[i].1 as usize] };
+        let site_of = |b: u32| -> Option<u32> { bucket_site.get(b as usize).copied().flatten() };
 
         // Which site each shape maps to, when all its sampled objects agree (None: ambiguous).
         let mut shape_site: FastMap<(u64, u32), Option<u32>> = FastMap::default();
-        for (i, &(id, _)) in heap.alloc_samples.iter().enumerate() {
-            if let Some(site) = sample_site(i) {
+        for (id, b) in heap.alloc_samples.iter() {
+            if let Some(site) = site_of(b) {
                 let k = (
                     heap.objects.size.get(id as usize),
                     heap.objects.shape[id as usize],
@@ -121,13 +120,12 @@ impl Classes {
         // Alloc samples and type hints are sorted by object: walk them alongside the objects.
         let (headers, ifaces) = (&heap.header_types, &heap.iface_types);
 
-        let (mut next_sample, mut next_header, mut next_iface) = (0usize, 0usize, 0usize);
+        let mut samples = heap.alloc_samples.iter().peekable();
+        let (mut next_header, mut next_iface) = (0usize, 0usize);
         let mut last: Option<(Key, ClassId)> = None;
         for id in 0..n as ObjectId {
             let i = id as usize;
-            while next_sample < heap.alloc_samples.len() && heap.alloc_samples[next_sample].0 < id {
-                next_sample += 1;
-            }
+            while samples.next_if(|s| s.0 < id).is_some() {}
             while next_header < headers.len() && headers[next_header].0 < id {
                 next_header += 1;
             }
@@ -144,11 +142,10 @@ impl Classes {
                 )),
                 _ => walked.map(|t| (t, NameSource::ExeType)),
             };
-            let sampled = heap
-                .alloc_samples
-                .get(next_sample)
+            let sampled = samples
+                .peek()
                 .filter(|s| s.0 == id)
-                .and_then(|_| sample_site(next_sample));
+                .and_then(|&(_, b)| site_of(b));
             let (key, source) = if let Some((t, src)) = typed {
                 (Key::Type(t), src)
             } else if let Some(site) = sampled {

@@ -542,13 +542,10 @@ fn holdings(
         let e = by_class.entry(classes.of[v as usize]).or_insert((0, 0, v));
         e.0 += 1;
         e.1 += size;
-        let i = h.alloc_samples.partition_point(|s| s.0 < v);
-        if let Some(&(o, b)) = h.alloc_samples.get(i) {
-            if o == v {
-                let e = by_bucket.entry(b).or_default();
-                e.0 += 1;
-                e.1 += size;
-            }
+        if let Some(b) = h.alloc_samples.get(v) {
+            let e = by_bucket.entry(b).or_default();
+            e.0 += 1;
+            e.1 += size;
         }
         budget -= 1;
         if budget == 0 {

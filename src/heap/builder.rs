@@ -27,7 +27,7 @@ pub enum BuildPhase {
 }
 
 /// No sample for this object (see `HeapBuilder::sample_of`).
-const NO_SAMPLE: u32 = u32::MAX;
+const NO_SAMPLE: u32 = Samples::NONE;
 /// Objects past the previous sample's where the next one is looked for.
 const SAMPLE_LOOKAHEAD: usize = 64;
 
@@ -586,18 +586,23 @@ impl HeapBuilder {
             }
         }
         self.raw_samples = Vec::new();
-        // Sized first: collecting through a filter would grow by doubling (holes in wasm).
         let sampled = by_id.iter().filter(|&&b| b != NO_SAMPLE).count();
-        let mut samples = Vec::with_capacity(sampled);
-        samples.extend(
-            by_id
-                .iter()
-                .enumerate()
-                .filter(|&(_, &b)| b != NO_SAMPLE)
-                .map(|(o, &b)| (o as ObjectId, b)),
-        );
-        drop(by_id);
-        heap.alloc_samples = samples;
+        heap.alloc_samples = if sampled > n / 2 {
+            // Most objects sampled: the column itself, 4 B per object.
+            Samples::Column(by_id, sampled)
+        } else {
+            // Sized first: collecting through a filter would grow by doubling (holes in
+            // wasm).
+            let mut list = Vec::with_capacity(sampled);
+            list.extend(
+                by_id
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &b)| b != NO_SAMPLE)
+                    .map(|(o, &b)| (o as ObjectId, b)),
+            );
+            Samples::List(list)
+        };
         if unresolved > 0 {
             heap.diagnostics.push(Diagnostic {
                 message: format!("{unresolved} alloc sample records point at no object"),
@@ -888,7 +893,7 @@ mod sample_tests {
             .filter(|&i| i >= 100 || i % 7 != 3)
             .map(|i| (i, if i < 100 { 0 } else { 1 }))
             .collect();
-        assert_eq!(heap.alloc_samples, want);
+        assert_eq!(heap.alloc_samples.iter().collect::<Vec<_>>(), want);
         assert_eq!(heap.alloc_sample_records, 86 + 100 + 2);
         assert!(heap
             .diagnostics

@@ -314,6 +314,66 @@ pub struct BucketFrame {
     pub line: u64,
 }
 
+/// Alloc samples resolved to objects: each sampled object's bucket (an index into
+/// `Heap::buckets`). A list of (object, bucket) sorted by object while samples are few (the
+/// default `MemProfileRate`), a column of 4 B per object when most objects are sampled
+/// (`MemProfileRate = 1`), where the list would take 8 B per object.
+#[derive(Clone, Debug)]
+pub enum Samples {
+    List(Vec<(ObjectId, u32)>),
+    /// The bucket of each object, [`Samples::NONE`] when not sampled; and how many are.
+    Column(Vec<u32>, usize),
+}
+
+impl Default for Samples {
+    fn default() -> Samples {
+        Samples::List(Vec::new())
+    }
+}
+
+impl Samples {
+    /// No sample, in a column.
+    pub const NONE: u32 = u32::MAX;
+
+    /// The bucket of object `id`, when it was sampled.
+    pub fn get(&self, id: ObjectId) -> Option<u32> {
+        match self {
+            Samples::List(v) => {
+                let i = v.partition_point(|s| s.0 < id);
+                v.get(i).filter(|s| s.0 == id).map(|s| s.1)
+            }
+            Samples::Column(c, _) => c.get(id as usize).copied().filter(|&b| b != Self::NONE),
+        }
+    }
+
+    /// (object, bucket) of every sampled object, by object.
+    pub fn iter(&self) -> impl Iterator<Item = (ObjectId, u32)> + '_ {
+        let (list, column) = match self {
+            Samples::List(v) => (v.as_slice(), &[][..]),
+            Samples::Column(c, _) => (&[][..], c.as_slice()),
+        };
+        list.iter().copied().chain(
+            column
+                .iter()
+                .enumerate()
+                .filter(|&(_, &b)| b != Self::NONE)
+                .map(|(o, &b)| (o as ObjectId, b)),
+        )
+    }
+
+    /// Sampled objects.
+    pub fn len(&self) -> usize {
+        match self {
+            Samples::List(v) => v.len(),
+            Samples::Column(_, n) => *n,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// A bucket's stack, innermost first ([`Heap::bucket_frames`]).
 #[derive(Clone, Copy)]
 pub struct FrameList<'h> {
@@ -434,7 +494,7 @@ pub struct Heap {
     /// The buckets' stacks: indices into `bucket_frames` (see [`Heap::bucket_frames`]).
     pub bucket_frame_ids: Vec<u32>,
     /// Alloc sample records resolved to (object, index into `buckets`), sorted by object.
-    pub alloc_samples: Vec<(ObjectId, u32)>,
+    pub alloc_samples: Samples,
     /// Alloc sample records as decoded (including ones that did not resolve).
     pub alloc_sample_records: u64,
     /// Go 1.22+: (object, type descriptor address) read from malloc headers.
@@ -483,9 +543,7 @@ impl Heap {
 
     /// The allocation bucket of a sampled object.
     pub fn bucket_of(&self, id: ObjectId) -> Option<&Bucket> {
-        let i = self.alloc_samples.partition_point(|s| s.0 < id);
-        let s = self.alloc_samples.get(i)?;
-        (s.0 == id).then(|| &self.buckets[s.1 as usize])
+        self.buckets.get(self.alloc_samples.get(id)? as usize)
     }
 
     pub fn bucket_frames(&self, b: &Bucket) -> FrameList<'_> {

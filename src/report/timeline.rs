@@ -145,7 +145,7 @@ impl TimelineBuilder {
         let mut bucket_site: HashMap<u32, Option<String>> = HashMap::new();
         let mut by_site: HashMap<String, (u64, u64)> = HashMap::new();
         let (mut sampled, mut sampled_bytes) = (0u64, 0u64);
-        for &(obj, b) in &h.alloc_samples {
+        for (obj, b) in h.alloc_samples.iter() {
             let site = bucket_site.entry(b).or_insert_with(|| {
                 let label = naming::alloc_site(h, obj)?;
                 let frames = h.bucket_frames(&h.buckets[b as usize]);
