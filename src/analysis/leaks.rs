@@ -578,11 +578,7 @@ fn holdings(
             .find(|f| !naming::is_runtime_func(h.str(f.func)))
             .or(frames.first())
         {
-            let file = h.str(f.file);
-            let base = file.rsplit('/').next().unwrap_or(file);
-            let e = sites
-                .entry(format!("{} ({}:{})", h.str(f.func), base, f.line))
-                .or_default();
+            let e = sites.entry(naming::frame_label(h, f)).or_default();
             e.0 += n;
             e.1 += bytes;
         }

@@ -101,9 +101,20 @@ pub fn bucket_site(heap: &Heap, b: &crate::heap::Bucket) -> Option<String> {
         .iter()
         .find(|f| !is_runtime_func(heap.str(f.func)))
         .or_else(|| frames.first())?;
+    Some(frame_label(heap, f))
+}
+
+/// A memprof frame as `func (file.go:line)`. The runtime names inlined code after the
+/// function it was inlined into, with the inlined function's file:line; with the
+/// executable's inline tables that reads `callee (file.go:line), inlined in func`.
+pub fn frame_label(heap: &Heap, f: &crate::heap::BucketFrame) -> String {
     let file = heap.str(f.file);
     let base = file.rsplit('/').next().unwrap_or(file);
-    Some(format!("{} ({}:{})", heap.str(f.func), base, f.line))
+    let func = heap.str(f.func);
+    match heap.inlined_callee(f) {
+        Some(callee) => format!("{callee} ({base}:{}), inlined in {func}", f.line),
+        None => format!("{func} ({base}:{})", f.line),
+    }
 }
 
 /// Runtime and allocation-plumbing frames that say nothing about who allocated.

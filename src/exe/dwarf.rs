@@ -5,13 +5,16 @@
 //! and the global variables with their addresses and types.
 //!
 //! Only what typing the heap needs is kept: types and globals, in flat arrays indexed by
-//! `u32`. Functions' bodies (locals, inlined calls) are skipped.
+//! `u32`; functions' stack variables; and from their inlined calls with the line
+//! programs, which inlined function a frame's file:line is in (`inline`).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 
 use gimli::{AttributeValue, DwAt, DwTag, EndianSlice, RunTimeEndian};
 use object::{Object, ObjectSection};
+
+use super::inline::{FuncName, InlineBuilder, Inlines};
 
 const DW_AT_GO_KIND: DwAt = DwAt(0x2900);
 const DW_AT_GO_KEY: DwAt = DwAt(0x2901);
@@ -101,6 +104,8 @@ pub struct Dwarf {
     pub funcs: Vec<DFunc>,
     /// Runtime type descriptor (offset from the types base) → its DWARF type.
     pub by_runtime: HashMap<u64, u32>,
+    /// Which inlined function a frame's (function, file, line) is in.
+    pub inlines: Inlines,
 }
 
 type R<'a> = EndianSlice<'a, RunTimeEndian>;
@@ -143,18 +148,26 @@ impl Dwarf {
     pub fn read<'d, D: object::ReadRef<'d>>(
         file: &object::File<'d, D>,
     ) -> Result<Option<Dwarf>, String> {
-        let endian = if file.is_little_endian() {
-            RunTimeEndian::Little
-        } else {
+        Dwarf::from_sections(|name| section(file, name), !file.is_little_endian())
+    }
+
+    /// Reads DWARF from its sections' uncompressed bytes, `load` giving each by its ELF
+    /// name (`.debug_info`; empty when absent). Tests corrupt them through this.
+    pub fn from_sections<'d>(
+        load: impl Fn(&str) -> Cow<'d, [u8]>,
+        big_endian: bool,
+    ) -> Result<Option<Dwarf>, String> {
+        let endian = if big_endian {
             RunTimeEndian::Big
+        } else {
+            RunTimeEndian::Little
         };
-        if section(file, ".debug_info").is_empty() {
+        let sections = gimli::DwarfSections::load(|id| Ok::<_, gimli::Error>(load(id.name())))
+            .map_err(|e| e.to_string())?;
+        let dwarf = sections.borrow(|s| EndianSlice::new(s, endian));
+        if gimli::Section::reader(&dwarf.debug_info).is_empty() {
             return Ok(None);
         }
-        let sections =
-            gimli::DwarfSections::load(|id| Ok::<_, gimli::Error>(section(file, id.name())))
-                .map_err(|e| e.to_string())?;
-        let dwarf = sections.borrow(|s| EndianSlice::new(s, endian));
         let mut b = Builder::default();
         b.read(&dwarf)
             .map_err(|e| format!("reading its DWARF: {e}"))?;
@@ -194,6 +207,7 @@ struct Builder {
     funcs: Vec<(DFunc, Vec<usize>)>,
     /// The units' address size: the size of a pointer-shaped variable DWARF gives none.
     address_size: u32,
+    inlines: InlineBuilder,
 }
 
 #[derive(Default)]
@@ -233,6 +247,10 @@ impl Builder {
                 };
                 let off = off.0;
                 if e.tag() == gimli::DW_TAG_subprogram {
+                    let name = str_attr(dwarf, &unit, e, gimli::DW_AT_name);
+                    if let (Some(n), Some(_)) = (&name, e.attr_value(gimli::DW_AT_inline)?) {
+                        self.inlines.abstract_name(off, n);
+                    }
                     let low = match e.attr_value(gimli::DW_AT_low_pc)? {
                         Some(v) => dwarf.attr_address(&unit, v)?,
                         None => None,
@@ -248,7 +266,13 @@ impl Builder {
                     let (Some(low), Some(high)) = (low, high) else {
                         continue;
                     };
-                    let name = str_attr(dwarf, &unit, e, gimli::DW_AT_name).unwrap_or_default();
+                    // A function that is also inlined elsewhere (a "concrete" one) takes
+                    // its name from its abstract origin.
+                    let name = name.unwrap_or_default();
+                    let origin = match name.is_empty() {
+                        true => ref_attr(&unit, e, gimli::DW_AT_abstract_origin)?,
+                        false => None,
+                    };
                     let mut f = DFunc {
                         low,
                         high,
@@ -257,7 +281,18 @@ impl Builder {
                     };
                     let mut types = Vec::new();
                     let mut vars = node.children();
+                    let mut inlines_read = true;
                     while let Some(v) = vars.next()? {
+                        if matches!(
+                            v.entry().tag(),
+                            gimli::DW_TAG_inlined_subroutine | gimli::DW_TAG_lexical_block
+                        ) {
+                            // A broken inline tree loses this function's inline names only.
+                            if inlines_read {
+                                inlines_read = self.inlines.walk(dwarf, &unit, v, 0).is_ok();
+                            }
+                            continue;
+                        }
                         let v = v.entry();
                         let param = match v.tag() {
                             gimli::DW_TAG_formal_parameter => true,
@@ -299,6 +334,13 @@ impl Builder {
                             });
                             types.push(typ);
                         }
+                    }
+                    let func = match origin {
+                        Some(o) => Some(FuncName::Origin(o)),
+                        None => (!f.name.is_empty()).then_some(FuncName::Name(&f.name)),
+                    };
+                    if let Some(func) = func {
+                        self.inlines.end_function(low, high, func, inlines_read);
                     }
                     if !f.vars.is_empty() {
                         self.funcs.push((f, types));
@@ -376,6 +418,7 @@ impl Builder {
                 self.types.push(t);
                 self.raw.push(raw);
             }
+            self.inlines.end_unit(dwarf, &unit);
         }
         Ok(())
     }
@@ -388,6 +431,7 @@ impl Builder {
             globals,
             funcs,
             address_size,
+            inlines,
         } = self;
         let at = |o: Option<usize>| o.and_then(|o| index.get(&o).copied());
         for (t, r) in types.iter_mut().zip(raw) {
@@ -453,6 +497,7 @@ impl Builder {
             globals,
             funcs,
             by_runtime,
+            inlines: inlines.finish(),
         }
     }
 }

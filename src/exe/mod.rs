@@ -11,14 +11,16 @@
 //!   the module data the runtime itself starts from.
 //!
 //! - its DWARF (`dwarf`): Go's types with their fields, the runtime's map and channel
-//!   internals per key and element type, and the globals' types;
+//!   internals per key and element type, the globals' types, and its inline tables
+//!   (`inline`): which inlined function an allocation frame's file:line is in;
 //! - its build info: the Go version, checked against the dump's.
 //!
-//! Not yet read: stack variables' locations and inline tables. See `ARCHITECTURE.md`.
+//! See `ARCHITECTURE.md`.
 
 use object::{Object, ObjectSection, ObjectSymbol, SectionKind, SymbolKind};
 
 pub mod dwarf;
+pub mod inline;
 pub mod model;
 pub mod types;
 

@@ -1,10 +1,11 @@
 //! Names from the executable that wrote the dump, attached to a built heap: type names for
-//! the type words the dump holds and global names for its data and bss roots.
+//! the type words the dump holds, global names for its data and bss roots, and the inlined
+//! functions that allocation frames are in.
 
 use crate::exe::model::Key;
 use crate::exe::{Executable, Global};
 
-use super::Heap;
+use super::{BucketFrame, Heap, StrId};
 
 /// What the executable named, in the dump's (runtime) addresses.
 #[derive(Debug, Default)]
@@ -41,6 +42,9 @@ pub struct ExeNames {
     pub frame_vars: Vec<((u32, u64), String)>,
     /// The types typing used, for naming fields along paths.
     pub nodes: crate::exe::model::Nodes,
+    /// Memprof frames whose file:line is code inlined into the frame's function: (function,
+    /// file, line) as the dump has them → the inlined function, by key.
+    pub inlined: Vec<((StrId, StrId, u64), String)>,
 }
 
 impl Heap {
@@ -161,8 +165,38 @@ impl Heap {
             })
             .filter(|g| in_segment(g.addr))
             .collect();
+        // Resolved once per distinct frame: only the few names the buckets use are kept.
+        if let Some(d) = &exe.dwarf {
+            if !d.inlines.is_empty() {
+                let mut keys: Vec<(StrId, StrId, u64)> = self
+                    .bucket_frames
+                    .iter()
+                    .map(|f| (f.func, f.file, f.line))
+                    .collect();
+                keys.sort_unstable();
+                keys.dedup();
+                names.inlined = keys
+                    .into_iter()
+                    .filter_map(|k| {
+                        let callee = d.inlines.callee(self.str(k.0), self.str(k.1), k.2)?;
+                        Some((k, callee.to_string()))
+                    })
+                    .collect();
+            }
+        }
         self.exe = Some(names);
         Ok(())
+    }
+
+    /// The inlined function whose code a memprof frame is in (the frame names the function
+    /// it was inlined into), from the executable's inline tables.
+    pub fn inlined_callee(&self, f: &BucketFrame) -> Option<&str> {
+        let n = self.exe.as_ref()?;
+        let i = n
+            .inlined
+            .binary_search_by_key(&(f.func, f.file, f.line), |e| e.0)
+            .ok()?;
+        Some(&n.inlined[i].1)
     }
 
     /// The stack variable a frame's pointer word belongs to (`arg h`), from DWARF.
