@@ -85,7 +85,11 @@ impl Session {
                 h.bucket_frames(b)
                     .iter()
                     .map(|f| AllocFrame {
-                        func: h.str(f.func).to_string(),
+                        // Inlined code is named by the function it is, as in site names.
+                        func: match h.inlined_callee(f) {
+                            Some(callee) => format!("{callee}, inlined in {}", h.str(f.func)),
+                            None => h.str(f.func).to_string(),
+                        },
                         file: h.str(f.file).to_string(),
                         line: f.line,
                     })
