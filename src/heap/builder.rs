@@ -72,6 +72,8 @@ pub struct HeapBuilder {
     /// The decode index the next sample probably names (samples follow the objects' order).
     sample_cursor: usize,
     sample_records: u64,
+    /// Whether a record other than an object came after the objects.
+    objects_ended: bool,
     /// Lowest and highest itab or type address seen: a cheap filter before hash lookups.
     iface_range: (u64, u64),
     heap: Heap,
@@ -163,6 +165,26 @@ impl HeapBuilder {
             }
         }
         self.raw_samples.push((addr, b));
+    }
+
+    /// Gives back what [`reserve_scaled`](Self::reserve_scaled) projected beyond the
+    /// objects there are, once the objects' section has ended (Go writes every object
+    /// before anything else but types and itabs). The projection assumes the rest of the
+    /// file is like its start; a dump with an allocation sample per object ends with a
+    /// memprof section as big as its objects', so the arrays were reserved twice too
+    /// large. In wasm the freed tails are holes the graph build fills instead of growing.
+    fn shrink_object_arrays(&mut self) {
+        self.addr.shrink_to_fit();
+        self.size.shrink_to_fit();
+        self.file_offset.shrink_to_fit();
+        self.shape.shrink_to_fit();
+        self.flags.shrink_to_fit();
+        self.ptr_end.shrink_to_fit();
+        self.ptrs.shrink_to_fit();
+        self.iface_values.shrink_to_fit();
+        self.iface_type_ids.shrink_to_fit();
+        self.text_hashes.shrink_to_fit();
+        self.header_words.shrink_to_fit();
     }
 
     /// Heap pointer words kept so far (each becomes at most one edge).
@@ -715,6 +737,10 @@ fn looks_like_text(b: &[u8]) -> bool {
 impl RecordSink for HeapBuilder {
     fn record(&mut self, rec: &Record<'_>, pos: RecordPos) {
         self.heap.counts.records += 1;
+        if !self.objects_ended && !self.addr.is_empty() && !matches!(rec, Record::Object(_)) {
+            self.objects_ended = true;
+            self.shrink_object_arrays();
+        }
         match rec {
             Record::Params(p) => {
                 self.have_params = true;

@@ -70,6 +70,13 @@ impl Column64 {
         }
     }
 
+    pub fn shrink_to_fit(&mut self) {
+        match self {
+            Column64::Narrow(v) => v.shrink_to_fit(),
+            Column64::Wide(v) => v.shrink_to_fit(),
+        }
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = u64> + '_ {
         let (narrow, wide): (&[u32], &[u64]) = match self {
             Column64::Narrow(v) => (v, &[]),
