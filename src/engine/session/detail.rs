@@ -7,7 +7,6 @@ use crate::analysis::typing::paths::path_text;
 use crate::engine::protocol::*;
 use crate::format::read_word;
 use crate::heap::{flags, ObjectId};
-use crate::load::Chunks;
 use crate::report;
 
 /// Bytes of contents sent with an object's details; more on request.
@@ -146,7 +145,7 @@ impl Session {
         // rows, or the answer alone would need hundreds of MB in both wasm instances.
         let found = retainers::retainer_paths(&self.a, id, max_paths.clamp(1, 100) as usize, &ex);
         // Contents are read only to name the hops by field, with an executable.
-        let mut chunks = Chunks::new(|off, len| src.read(off, len).ok());
+        let mut chunks = super::load::reread(src);
         let mut paths = Vec::with_capacity(found.len());
         for p in found {
             let n = p.objects.len();
@@ -346,7 +345,7 @@ mod tests {
             5,
             &[],
         );
-        let mut chunks = crate::load::Chunks::new(|off, len| src.read(off, len).ok());
+        let mut chunks = crate::engine::session::load::reread(&src);
         report::name_paths(&mut r, &s.a, &mut |o, l| chunks.get(o, l));
         assert_eq!(r.paths[0].fields.as_deref(), Some(fields));
     }

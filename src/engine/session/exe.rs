@@ -26,7 +26,7 @@ impl Session {
         self.leaks = None;
         self.flame = None;
         self.orders.clear();
-        let mut chunks = crate::load::Chunks::new(|off, len| src.read(off, len).ok());
+        let mut chunks = super::load::reread(src);
         typing::type_heap(&mut self.a.heap, exe, &mut chunks);
         self.classes = ClassTable::compute(&self.a);
         Ok(())

@@ -10,7 +10,6 @@ use crate::analysis::classes::Classes;
 use crate::analysis::Analysis;
 use crate::engine::export;
 use crate::engine::protocol::*;
-use crate::load::Chunks;
 use crate::report::redact::ReportKey;
 use crate::report::{html, share};
 
@@ -92,7 +91,7 @@ impl Session {
     /// CLI's `dumpscope report`), redacted with `key`. The open dump's findings have their
     /// paths named by field when an executable typed it (its contents read from `src`).
     pub fn report(&self, key: &ReportKey, src: &dyn ByteSource) -> share::Report {
-        let chunks = RefCell::new(Chunks::new(|off, len| src.read(off, len).ok()));
+        let chunks = RefCell::new(super::load::reread(src));
         let read = |off, len| chunks.borrow_mut().get(off, len);
         let mut g = share::Gather::default();
         let mut inputs = Vec::new();

@@ -6,7 +6,7 @@ use crate::analysis::{Analysis, AnalysisPhase};
 use crate::engine::protocol::Progress;
 use crate::format::DecodeError;
 use crate::heap::BuildPhase;
-use crate::load::Loader;
+use crate::load::{Chunks, Loader};
 
 /// Random access to the dump's bytes.
 #[allow(clippy::len_without_is_empty)]
@@ -14,6 +14,12 @@ pub trait ByteSource {
     /// Up to `len` bytes at `offset` (fewer at the end of the input).
     fn read(&self, offset: u64, len: usize) -> Result<Vec<u8>, String>;
     fn size(&self) -> u64;
+}
+
+/// The dump read again a chunk at a time, a few chunks kept: object contents for typing,
+/// field paths, the inspector and exports, which the load did not keep.
+pub fn reread(src: &dyn ByteSource) -> Chunks<impl FnMut(u64, usize) -> Option<Vec<u8>> + '_> {
+    Chunks::new(move |off, len| src.read(off, len).ok())
 }
 
 /// A [`ByteSource`] as the stream `object` reads an executable from, a piece at a time

@@ -158,7 +158,7 @@ impl Session {
     pub fn named_findings(&mut self, src: &dyn ByteSource) -> &[FindingEntry] {
         self.leaks();
         let leaks = self.leaks.as_mut().expect("just built");
-        let mut chunks = crate::load::Chunks::new(|off, len| src.read(off, len).ok());
+        let mut chunks = load::reread(src);
         leaks.with_contents(&self.a, &self.classes.classes, &mut |off, len| {
             chunks.get(off, len)
         });
@@ -252,7 +252,7 @@ mod tests {
         let named = findings(&mut s);
         // What `dumpscope --exe … leaks` prints.
         let (classes, groups, mut core) = crate::analysis::leaks::analyse(&s.a);
-        let mut chunks = crate::load::Chunks::new(|off, len| src.read(off, len).ok());
+        let mut chunks = load::reread(&src);
         crate::analysis::leaks::with_contents(
             &mut core,
             &s.a,
