@@ -4,34 +4,21 @@
 //
 //   node tests/browser/exe-attach.mjs DUMP EXECUTABLE
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ARGS, T, serveDir } from './common.mjs';
 import { chromium } from 'playwright-core';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DIST = path.join(ROOT, 'dist');
 const [dump, exe] = process.argv.slice(2);
 if (!dump || !exe) throw new Error('usage: node tests/browser/exe-attach.mjs DUMP EXECUTABLE');
-const T = (id) => `[data-testid="${id}"]`;
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
-
-const server = http.createServer((req, res) => {
-  const u = new URL(req.url, 'http://x');
-  const file = path.join(DIST, u.pathname === '/' ? 'index.html' : decodeURIComponent(u.pathname));
-  if (!file.startsWith(DIST) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
-    res.writeHead(404).end();
-    return;
-  }
-  res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' });
-  fs.createReadStream(file).pipe(res);
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const server = await serveDir(DIST);
 const origin = `http://127.0.0.1:${server.address().port}`;
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: ARGS,
 });
 try {
   const page = await browser.newPage();

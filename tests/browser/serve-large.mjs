@@ -23,21 +23,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { ARGS, T } from './common.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(ROOT, 'target/release/dumpscope');
 const SCREENS = path.join(ROOT, 'tests/out/screens');
-// Launch flags and data-testid helper as in tests/browser/e2e.mjs.
-const ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const T = (id) => `[data-testid="${id}"]`;
 // Large dumps: serve decodes and analyses before it prints its URL, and each page of rows
 // is computed on demand, so the waits are long.
 const URL_TIMEOUT_MS = 30 * 60 * 1000;
