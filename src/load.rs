@@ -43,8 +43,10 @@ impl Loader {
         }
     }
 
-    /// Projects the counts of the whole dump from the part read so far (records are spread
-    /// evenly enough: objects fill the first ~95 % of a dump) and reserves 5 % above it.
+    /// Projects the counts of the whole dump from the part read so far and reserves 5 % above
+    /// it: by the file's size (records are spread evenly enough: objects fill the first ~95 %
+    /// of most dumps), or by the heap's range when that is smaller (a dump with a sample per
+    /// object is half memprof records).
     fn reserve_projected(&mut self) {
         let (Some(total), false) = (self.total_len, self.reserved) else {
             return;
@@ -54,8 +56,12 @@ impl Loader {
             return;
         }
         self.reserved = true;
-        self.builder
-            .reserve_scaled(total as f64 / read as f64 * 1.05);
+        let by_file = total as f64 / read as f64;
+        let scale = match self.builder.heap_range_scale() {
+            Some(by_range) => by_file.min(by_range),
+            None => by_file,
+        };
+        self.builder.reserve_scaled(scale * 1.05);
     }
 
     /// Bytes consumed so far.

@@ -74,6 +74,8 @@ pub struct HeapBuilder {
     sample_records: u64,
     /// Whether a record other than an object came after the objects.
     objects_ended: bool,
+    /// Sum of the objects' sizes so far.
+    object_bytes: u64,
     /// Lowest and highest itab or type address seen: a cheap filter before hash lookups.
     iface_range: (u64, u64),
     heap: Heap,
@@ -88,6 +90,16 @@ impl HeapBuilder {
     /// Objects decoded so far.
     pub fn objects_so_far(&self) -> usize {
         self.addr.len()
+    }
+
+    /// How many times the objects so far the heap's bounds can hold at most: the params'
+    /// heap range (the arenas' bounding box) over the bytes of the objects so far. The
+    /// loader's projection from the file's size assumes the rest of the file is objects;
+    /// a dump with a sample per object ends with a memprof section as big as its objects,
+    /// and this bound keeps the projection near the truth there.
+    pub fn heap_range_scale(&self) -> Option<f64> {
+        let span = self.params.heap_end.checked_sub(self.params.heap_start)?;
+        (span > 0 && self.object_bytes > 0).then(|| span as f64 / self.object_bytes as f64)
     }
 
     /// Grows every per-record array to `scale` times its length, once: the loader projects
@@ -170,9 +182,10 @@ impl HeapBuilder {
     /// Gives back what [`reserve_scaled`](Self::reserve_scaled) projected beyond the
     /// objects there are, once the objects' section has ended (Go writes every object
     /// before anything else but types and itabs). The projection assumes the rest of the
-    /// file is like its start; a dump with an allocation sample per object ends with a
-    /// memprof section as big as its objects', so the arrays were reserved twice too
-    /// large. In wasm the freed tails are holes the graph build fills instead of growing.
+    /// file is like its start, which a memprof section or a sparse heap range can make
+    /// too large. In wasm the freed tails are holes the graph build fills instead of
+    /// growing. The interface arrays are left as they are: stack frames and finalizers
+    /// still add to them, and one push past a shrunk array would double it.
     fn shrink_object_arrays(&mut self) {
         self.addr.shrink_to_fit();
         self.size.shrink_to_fit();
@@ -181,8 +194,6 @@ impl HeapBuilder {
         self.flags.shrink_to_fit();
         self.ptr_end.shrink_to_fit();
         self.ptrs.shrink_to_fit();
-        self.iface_values.shrink_to_fit();
-        self.iface_type_ids.shrink_to_fit();
         self.text_hashes.shrink_to_fit();
         self.header_words.shrink_to_fit();
     }
@@ -302,6 +313,7 @@ impl HeapBuilder {
             fl |= flags::TEXT;
             self.text_hashes.push((idx, content_hash(o.contents)));
         }
+        self.object_bytes += size;
         self.addr.push(o.addr);
         self.size.push(size);
         self.file_offset.push(o.contents_offset);
