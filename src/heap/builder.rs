@@ -416,13 +416,7 @@ impl HeapBuilder {
         heap.counts.object_records = n_dec as u64;
 
         progress(BuildPhase::Sort);
-        // Records come span by span, each span in ascending order: a run-detecting stable
-        // sort mostly merges runs. It sorts indices by their address (4 B per object and
-        // 2 B of merge scratch) rather than (address, index) pairs (16 + 8 B), which kept
-        // this transient on the wasm peak.
-        let mut order: Vec<u32> = (0..n_dec as u32).collect();
-        let addr = &self.addr;
-        order.sort_by_key(|&i| addr[i as usize]);
+        let mut order = super::sort::by_address(&self.addr);
 
         let (rule, span_tails) = PhantomRule::choose(
             &heap.params,

@@ -9,6 +9,7 @@ pub mod hash;
 mod memstats;
 mod model;
 mod phantom;
+mod sort;
 mod strings;
 
 pub use builder::{BuildPhase, HeapBuilder};
