@@ -12,7 +12,7 @@ use super::dominators::NONE;
 use super::naming::{self, NameSource};
 use super::Analysis;
 use crate::heap::hash::FastMap;
-use crate::heap::{flags, ObjectId};
+use crate::heap::{flags, Heap, ObjectId};
 
 /// Index into [`Classes::classes`].
 pub type ClassId = u32;
@@ -77,9 +77,21 @@ fn disambiguate(classes: &mut [Class], keys: &[Key]) {
     }
 }
 
+/// Objects grouped into named classes, with counts and shallow sizes: all of [`Classes`]
+/// but the retained sizes and the examples, which need the dominator tree. It reads the
+/// heap only, so natively it is computed beside the dominator tree
+/// ([`Analysis::with_progress_beside`]).
+pub struct Grouping {
+    classes: Vec<Class>,
+    of: Vec<ClassId>,
+}
+
 impl Classes {
     pub fn compute(a: &Analysis) -> Classes {
-        let heap = &a.heap;
+        Self::group(&a.heap).finish(a)
+    }
+
+    pub fn group(heap: &Heap) -> Grouping {
         let n = heap.objects.len();
         let mut keys: FastMap<Key, ClassId> = FastMap::default();
         let mut classes: Vec<Class> = Vec::new();
@@ -192,13 +204,30 @@ impl Classes {
             let class = &mut classes[c as usize];
             class.count += 1;
             class.shallow += heap.objects.size.get(i);
-            if a.retained[i] > a.retained[class.example as usize] {
-                class.example = id;
-            }
             of[i] = c;
         }
 
         disambiguate(&mut classes, &class_keys);
+        Grouping { classes, of }
+    }
+}
+
+impl Grouping {
+    /// The retained sizes and examples, from the analyses of the heap that was grouped.
+    pub fn finish(self, a: &Analysis) -> Classes {
+        let Grouping { mut classes, of } = self;
+        let heap = &a.heap;
+        let n = heap.objects.len();
+        if of.len() != n {
+            return Classes::compute(a); // grouped another heap: start again
+        }
+        // Each class's example is its first object that retains the most.
+        for (i, &c) in of.iter().enumerate() {
+            let class = &mut classes[c as usize];
+            if a.retained[i] > a.retained[class.example as usize] {
+                class.example = i as ObjectId;
+            }
+        }
 
         // Retained without double counting: walk the dominator tree keeping, per class, how
         // many ancestors on the current path belong to it. The stack holds the path (node,
@@ -232,7 +261,9 @@ impl Classes {
         }
         Classes { classes, of }
     }
+}
 
+impl Classes {
     /// Class ids sorted by retained bytes, largest first.
     pub fn by_retained(&self) -> Vec<ClassId> {
         let mut ids: Vec<ClassId> = (0..self.classes.len() as ClassId).collect();

@@ -61,7 +61,7 @@ fn main() -> ExitCode {
 pub(crate) fn load(path: &Path) -> Result<Analysis, String> {
     let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let len = file.metadata().ok().map(|m| m.len());
-    let heap = dumpscope::load::load_reader(std::io::BufReader::with_capacity(1 << 20, file), len)
+    let heap = dumpscope::load::load_reader(file, len)
         .map_err(|e| format!("{}: {e}", path.display()))?
         .map_err(|e| format!("{}: {e}", path.display()))?;
     if let Some(e) = &heap.decode_error {
