@@ -43,10 +43,8 @@ impl Loader {
         }
     }
 
-    /// Projects the counts of the whole dump from the part read so far and reserves 5 % above
-    /// it: by the file's size (records are spread evenly enough: objects fill the first ~95 %
-    /// of most dumps), or by the heap's range when that is smaller (a dump with a sample per
-    /// object is half memprof records).
+    /// Projects the counts of the whole dump from the part read so far
+    /// ([`projected_scale`](Self::projected_scale)) and reserves 5 % above it.
     fn reserve_projected(&mut self) {
         let (Some(total), false) = (self.total_len, self.reserved) else {
             return;
@@ -56,12 +54,22 @@ impl Loader {
             return;
         }
         self.reserved = true;
-        let by_file = total as f64 / read as f64;
-        let scale = match self.builder.heap_range_scale() {
-            Some(by_range) => by_file.min(by_range),
+        self.builder.reserve_scaled(self.projected_scale() * 1.05);
+    }
+
+    /// How many times the objects read so far the whole dump probably holds: by the file's
+    /// size (objects fill the first ~95 % of most dumps), or by the heap's range when that
+    /// is smaller (a dump with a sample per object is half memprof records). 1 without a
+    /// total length.
+    pub fn projected_scale(&self) -> f64 {
+        let read = self.decoder.offset().max(1);
+        let by_file = self
+            .total_len
+            .map_or(1.0, |t| (t as f64 / read as f64).max(1.0));
+        match self.builder.heap_range_scale() {
+            Some(by_range) => by_file.min(by_range.max(1.0)),
             None => by_file,
-        };
-        self.builder.reserve_scaled(scale * 1.05);
+        }
     }
 
     /// Bytes consumed so far.

@@ -249,7 +249,7 @@ pub fn load_within(
         }
         if let Some(limit) = limit {
             if offset >= PROJECT_AFTER && offset < total {
-                let scale = total as f64 / offset as f64;
+                let scale = loader.projected_scale();
                 let objects = (loader.objects() as f64 * scale) as u64;
                 let pointers = (loader.pointers() as f64 * scale) as u64;
                 if let Some(e) = too_large(objects, pointers, limit, true) {
