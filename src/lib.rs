@@ -24,6 +24,7 @@ pub mod exe;
 pub mod format;
 pub mod heap;
 pub mod load;
+pub mod parallel;
 pub mod report;
 pub mod units;
 #[cfg(feature = "web")]

@@ -63,33 +63,9 @@ impl Analysis {
         progress: &mut dyn FnMut(AnalysisPhase, u64, u64),
         beside: impl FnOnce(&Heap) -> T + Send,
     ) -> (Analysis, T) {
-        #[cfg(not(target_arch = "wasm32"))]
-        {
-            // Taken by the thread, or back by this one when no thread can be had.
-            let slot = std::sync::Mutex::new(Some(beside));
-            let take = || slot.lock().ok().and_then(|mut f| f.take());
-            let (core, t) = std::thread::scope(|s| {
-                let h = &heap;
-                let job = std::thread::Builder::new()
-                    .spawn_scoped(s, || take().map(|f| f(h)))
-                    .ok();
-                let core = Self::core(h, progress);
-                let t = job.and_then(|j| j.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-                (core, t)
-            });
-            let t = match t {
-                Some(t) => t,
-                None => take().expect("the job neither ran nor is left")(&heap),
-            };
-            let (dom, retained) = core;
-            (Self::from_parts(heap, dom, retained), t)
-        }
-        #[cfg(target_arch = "wasm32")]
-        {
-            let (dom, retained) = Self::core(&heap, progress);
-            let t = beside(&heap);
-            (Self::from_parts(heap, dom, retained), t)
-        }
+        let ((dom, retained), t) =
+            crate::parallel::beside(|| Self::core(&heap, progress), || beside(&heap));
+        (Self::from_parts(heap, dom, retained), t)
     }
 
     /// The heap back, the analyses dropped (to analyse it again, with an executable, say).

@@ -507,55 +507,76 @@ impl HeapBuilder {
         self.root_values = Vec::new();
 
         progress(BuildPhase::Graph);
-        let mut degrees = vec![0u32; n + 1];
-        let mut start = 0usize;
-        for (&end, &id) in self.ptr_end.iter().zip(&final_id) {
-            let end = end as usize;
-            if id != NONE {
-                degrees[id as usize] = self.ptrs[start..end]
-                    .iter()
-                    .filter(|&&t| t != u64::from(NONE))
-                    .count() as u32;
-            }
-            start = end;
-        }
-        let mut root_targets: Vec<u32> = roots.iter().map(|r| r.object).collect();
-        root_targets.dedup();
-        degrees[n] = root_targets.len() as u32;
-        let succ = Csr::from_degrees(&degrees, |push| {
+        // Interface words name their objects' types; finding each word's object is
+        // independent of the graph, so natively it runs beside the graph's build.
+        let iface_values = std::mem::take(&mut self.iface_values);
+        let iface_type_ids = std::mem::take(&mut self.iface_type_ids);
+        let find_ifaces = || {
+            let mut iface_types: Vec<(u32, u32)> = Vec::with_capacity(iface_values.len());
+            iface_types.extend(
+                iface_values
+                    .into_iter()
+                    .zip(iface_type_ids)
+                    .filter_map(|(v, t)| objects.find(v).map(|o| (o, t))),
+            );
+            iface_types.sort_unstable();
+            iface_types.dedup();
+            iface_types.shrink_to_fit();
+            iface_types
+        };
+        let build_graph = || {
+            let mut degrees = vec![0u32; n + 1];
             let mut start = 0usize;
             for (&end, &id) in self.ptr_end.iter().zip(&final_id) {
                 let end = end as usize;
                 if id != NONE {
-                    for &t in &self.ptrs[start..end] {
-                        if t != u64::from(NONE) {
-                            push(id, t as u32);
-                        }
-                    }
+                    degrees[id as usize] = self.ptrs[start..end]
+                        .iter()
+                        .filter(|&&t| t != u64::from(NONE))
+                        .count() as u32;
                 }
                 start = end;
             }
-            for &t in &root_targets {
-                push(n as u32, t);
-            }
-        });
-        let succ = match succ {
-            Ok(s) => s,
-            Err(e) => {
-                heap.diagnostics.push(Diagnostic {
-                    message: format!("{e}; pointer edges dropped"),
-                });
-                Csr::from_edges(n + 1, &[])
-            }
+            let mut root_targets: Vec<u32> = roots.iter().map(|r| r.object).collect();
+            root_targets.dedup();
+            degrees[n] = root_targets.len() as u32;
+            let succ = Csr::from_degrees(&degrees, |push| {
+                let mut start = 0usize;
+                for (&end, &id) in self.ptr_end.iter().zip(&final_id) {
+                    let end = end as usize;
+                    if id != NONE {
+                        for &t in &self.ptrs[start..end] {
+                            if t != u64::from(NONE) {
+                                push(id, t as u32);
+                            }
+                        }
+                    }
+                    start = end;
+                }
+                for &t in &root_targets {
+                    push(n as u32, t);
+                }
+            });
+            let succ = match succ {
+                Ok(s) => s,
+                Err(e) => {
+                    heap.diagnostics.push(Diagnostic {
+                        message: format!("{e}; pointer edges dropped"),
+                    });
+                    Csr::from_edges(n + 1, &[])
+                }
+            };
+            // Saturating: when the graph could not be built (over 2^32 edges) the fallback
+            // holds no edges at all, not even the roots'.
+            heap.pointer_edges = succ.edge_count().saturating_sub(root_targets.len()) as u64;
+            heap.pred = succ
+                .transpose()
+                .unwrap_or_else(|_| Csr::from_edges(n + 1, &[]));
+            heap.succ = succ;
+            heap.roots = roots;
         };
-        // Saturating: when the graph could not be built (over 2^32 edges) the fallback
-        // holds no edges at all, not even the roots'.
-        heap.pointer_edges = succ.edge_count().saturating_sub(root_targets.len()) as u64;
-        heap.pred = succ
-            .transpose()
-            .unwrap_or_else(|_| Csr::from_edges(n + 1, &[]));
-        heap.succ = succ;
-        heap.roots = roots;
+        let ((), iface_types) = crate::parallel::beside(build_graph, find_ifaces);
+        heap.iface_types = iface_types;
 
         // Type hints and samples, mapped to final ids.
         heap.header_types = std::mem::take(&mut self.header_words)
@@ -577,17 +598,6 @@ impl HeapBuilder {
         text_hashes.sort_unstable();
         text_hashes.shrink_to_fit();
         heap.text_hashes = text_hashes;
-        let mut iface_types: Vec<(u32, u32)> = Vec::with_capacity(self.iface_values.len());
-        iface_types.extend(
-            std::mem::take(&mut self.iface_values)
-                .into_iter()
-                .zip(std::mem::take(&mut self.iface_type_ids))
-                .filter_map(|(v, t)| objects.find(v).map(|o| (o, t))),
-        );
-        iface_types.sort_unstable();
-        iface_types.dedup();
-        iface_types.shrink_to_fit();
-        heap.iface_types = iface_types;
         heap.alloc_sample_records = self.sample_records;
         // Samples by final id: the column's, then the searched ones; in id order without a
         // sort, the first sample of an object kept.
