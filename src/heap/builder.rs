@@ -468,12 +468,30 @@ impl HeapBuilder {
         fn gather<T: Copy>(col: Vec<T>, order: &[u32]) -> Vec<T> {
             order.iter().map(|&d| col[d as usize]).collect()
         }
+        // Natively two columns on this thread and three on a second one.
+        let (addr, size) = (
+            std::mem::take(&mut self.addr),
+            std::mem::take(&mut self.size),
+        );
+        let file_offset = std::mem::take(&mut self.file_offset);
+        let (shape, flags) = (
+            std::mem::take(&mut self.shape),
+            std::mem::take(&mut self.flags),
+        );
+        let ord = &order;
+        let ((addr, size), (file_offset, shape, flags)) = crate::parallel::beside(
+            || (gather(addr, ord), size.gather(ord)),
+            || {
+                let file_offset = file_offset.gather(ord);
+                (file_offset, gather(shape, ord), gather(flags, ord))
+            },
+        );
         let mut objects = ObjectTable {
-            addr: gather(std::mem::take(&mut self.addr), &order),
-            size: std::mem::take(&mut self.size).gather(&order),
-            file_offset: std::mem::take(&mut self.file_offset).gather(&order),
-            shape: gather(std::mem::take(&mut self.shape), &order),
-            flags: gather(std::mem::take(&mut self.flags), &order),
+            addr,
+            size,
+            file_offset,
+            shape,
+            flags,
             ..ObjectTable::default()
         };
         drop(order);
