@@ -525,22 +525,45 @@ impl HeapBuilder {
         self.root_values = Vec::new();
 
         progress(BuildPhase::Graph);
-        // Interface words name their objects' types; finding each word's object is
-        // independent of the graph, so natively it runs beside the graph's build.
+        // The type hints, mapped to final ids. Interface words need a lookup in the object
+        // table each (7.3 M on the AST heap): none of this touches the graph, so natively
+        // it runs beside the graph's build. (The samples follow it: their two columns of
+        // 4 B per object would raise the peak if they were mapped meanwhile.)
         let iface_values = std::mem::take(&mut self.iface_values);
         let iface_type_ids = std::mem::take(&mut self.iface_type_ids);
-        let find_ifaces = || {
+        let header_words = std::mem::take(&mut self.header_words);
+        let text_hashes = std::mem::take(&mut self.text_hashes);
+        let final_ids = &final_id;
+        let objs = &objects;
+        let map_hints = move || {
             let mut iface_types: Vec<(u32, u32)> = Vec::with_capacity(iface_values.len());
             iface_types.extend(
                 iface_values
                     .into_iter()
                     .zip(iface_type_ids)
-                    .filter_map(|(v, t)| objects.find(v).map(|o| (o, t))),
+                    .filter_map(|(v, t)| objs.find(v).map(|o| (o, t))),
             );
             iface_types.sort_unstable();
             iface_types.dedup();
             iface_types.shrink_to_fit();
-            iface_types
+            let mut header_types: Vec<(u32, u64)> = header_words
+                .into_iter()
+                .map(|(d, t)| (final_ids[d as usize], t))
+                .filter(|&(id, _)| id != NONE)
+                .collect();
+            header_types.sort_unstable();
+            header_types.shrink_to_fit();
+            // Mapped in place: a fresh `collect` through `filter` would grow by doubling,
+            // which in wasm leaves holes. (`collect` from `into_iter` reuses the source's
+            // buffer: the elements are the same size.)
+            let mut text_hashes: Vec<(u32, u64)> = text_hashes
+                .into_iter()
+                .map(|(d, h)| (final_ids[d as usize], h))
+                .filter(|&(id, _)| id != NONE)
+                .collect();
+            text_hashes.sort_unstable();
+            text_hashes.shrink_to_fit();
+            (iface_types, header_types, text_hashes)
         };
         let build_graph = || {
             let mut degrees = vec![0u32; n + 1];
@@ -593,32 +616,14 @@ impl HeapBuilder {
             heap.succ = succ;
             heap.roots = roots;
         };
-        let ((), iface_types) = crate::parallel::beside(build_graph, find_ifaces);
+        let ((), (iface_types, header_types, text_hashes)) =
+            crate::parallel::beside(build_graph, map_hints);
         heap.iface_types = iface_types;
-
-        // Type hints and samples, mapped to final ids.
-        heap.header_types = std::mem::take(&mut self.header_words)
-            .into_iter()
-            .map(|(d, t)| (final_id[d as usize], t))
-            .filter(|&(id, _)| id != NONE)
-            .collect();
-        heap.header_types.sort_unstable();
-        heap.header_types.shrink_to_fit();
-        // Mapped in place: a fresh `collect` through `filter` would grow by doubling, which
-        // in wasm leaves holes.
-        // (`collect` from `into_iter` reuses the source's buffer: the elements are the same
-        // size.)
-        let mut text_hashes: Vec<(u32, u64)> = std::mem::take(&mut self.text_hashes)
-            .into_iter()
-            .map(|(d, h)| (final_id[d as usize], h))
-            .filter(|&(id, _)| id != NONE)
-            .collect();
-        text_hashes.sort_unstable();
-        text_hashes.shrink_to_fit();
+        heap.header_types = header_types;
         heap.text_hashes = text_hashes;
         heap.alloc_sample_records = self.sample_records;
-        // Samples by final id: the column's, then the searched ones; in id order without a
-        // sort, the first sample of an object kept.
+        // Samples by final id: the column's, then the searched ones; in id order without
+        // a sort, the first sample of an object kept.
         let mut by_id = vec![
             NO_SAMPLE;
             if self.sample_of.is_empty() && self.raw_samples.is_empty() {
@@ -643,7 +648,7 @@ impl HeapBuilder {
         }
         self.raw_samples = Vec::new();
         let sampled = by_id.iter().filter(|&&b| b != NO_SAMPLE).count();
-        heap.alloc_samples = if sampled > n / 2 {
+        let samples = if sampled > n / 2 {
             // Most objects sampled: the column itself, 4 B per object.
             Samples::Column(by_id, sampled)
         } else {
@@ -659,6 +664,7 @@ impl HeapBuilder {
             );
             Samples::List(list)
         };
+        heap.alloc_samples = samples;
         if unresolved > 0 {
             heap.diagnostics.push(Diagnostic {
                 message: format!("{unresolved} alloc sample records point at no object"),
