@@ -126,8 +126,6 @@ pub fn load_reader(
 
 /// Bytes per read of [`read_ahead`].
 const READ_CHUNK: usize = 1 << 20;
-/// Chunks read ahead: enough to ride out a slow read, few enough to stay in cache.
-const READ_BUFFERS: usize = 4;
 
 /// Calls `each` with the successive chunks of `r` until it returns false or `r` ends.
 /// Natively a second thread reads the next chunks while `each` works: reading a dump from
@@ -153,6 +151,8 @@ pub fn read_ahead(
     #[cfg(not(target_arch = "wasm32"))]
     {
         use std::sync::mpsc;
+        /// Chunks read ahead: enough to ride out a slow read, few enough to stay in cache.
+        const READ_BUFFERS: usize = 4;
         let (full_tx, full_rx) =
             mpsc::sync_channel::<std::io::Result<(Vec<u8>, usize)>>(READ_BUFFERS);
         let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
