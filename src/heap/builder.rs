@@ -44,8 +44,10 @@ pub struct HeapBuilder {
     flags: Vec<u8>,
     /// `ptr_end[i]`: end of object i's range in `ptrs` (start is `ptr_end[i - 1]`).
     ptr_end: Vec<u32>,
-    /// Heap-range pointer values of all objects, concatenated in decode order.
-    ptrs: Vec<u64>,
+    /// Heap-range pointer values of all objects, concatenated in decode order, as offsets
+    /// from the heap's start: 4 B each while the heap's range is under 4 GiB (8 B in u64).
+    /// Resolved in place into target ids.
+    ptrs: Column64,
     /// Root pointer values in heap range, with where they live.
     root_values: Vec<(u64, RootKind)>,
     header_words: Vec<(u32, u64)>,
@@ -84,7 +86,18 @@ pub struct HeapBuilder {
 
 impl HeapBuilder {
     pub fn new() -> HeapBuilder {
-        HeapBuilder::default()
+        #[allow(unused_mut)]
+        let mut b = HeapBuilder::default();
+        // In the tab (the `web` build, and its simulation natively) the pointer values stay
+        // 8 B each: the dominator pass's 224 MiB work array (on the AST heap) reuses the
+        // block they and their ranges leave when freed; at 4 B the block is too small and
+        // linear memory, which never shrinks, grows by the whole array (wasm simulation of
+        // the sampled AST heap: 109-114 % of the budget with 8 B, 115-118 % with 4 B).
+        #[cfg(any(target_arch = "wasm32", feature = "web"))]
+        {
+            b.ptrs = Column64::Wide(Vec::new());
+        }
+        b
     }
 
     /// Objects decoded so far.
@@ -120,7 +133,9 @@ impl HeapBuilder {
         grow(&mut self.shape, scale);
         grow(&mut self.flags, scale);
         grow(&mut self.ptr_end, scale);
-        grow(&mut self.ptrs, scale);
+        let want = (self.ptrs.len() as f64 * scale) as usize;
+        self.ptrs
+            .reserve_exact(want.saturating_sub(self.ptrs.len()));
         grow(&mut self.iface_values, scale);
         grow(&mut self.iface_type_ids, scale);
         grow(&mut self.text_hashes, scale);
@@ -290,7 +305,7 @@ impl HeapBuilder {
             any = true;
             shape = (shape ^ off as u32).wrapping_mul(0x0100_0193);
             if v >= heap_start && v < heap_end {
-                self.ptrs.push(v);
+                self.ptrs.push(v - heap_start);
             }
         }
         self.heap.counts.out_of_range_fields += oor;
@@ -500,7 +515,8 @@ impl HeapBuilder {
 
         progress(BuildPhase::Resolve);
         // Resolve pointer values in place: each becomes a target id, or NONE.
-        heap.counts.dangling_pointers = resolve_all(&objects, &mut self.ptrs);
+        heap.counts.dangling_pointers =
+            resolve_all(&objects, heap.params.heap_start, &mut self.ptrs);
 
         // Roots.
         let mut roots: Vec<Root> = Vec::with_capacity(self.root_values.len());
@@ -571,9 +587,10 @@ impl HeapBuilder {
             for (&end, &id) in self.ptr_end.iter().zip(&final_id) {
                 let end = end as usize;
                 if id != NONE {
-                    degrees[id as usize] = self.ptrs[start..end]
-                        .iter()
-                        .filter(|&&t| t != u64::from(NONE))
+                    degrees[id as usize] = self
+                        .ptrs
+                        .range(start, end)
+                        .filter(|&t| t != u64::from(NONE))
                         .count() as u32;
                 }
                 start = end;
@@ -586,7 +603,7 @@ impl HeapBuilder {
                 for (&end, &id) in self.ptr_end.iter().zip(&final_id) {
                     let end = end as usize;
                     if id != NONE {
-                        for &t in &self.ptrs[start..end] {
+                        for t in self.ptrs.range(start, end) {
                             if t != u64::from(NONE) {
                                 push(id, t as u32);
                             }
@@ -675,7 +692,7 @@ impl HeapBuilder {
         // sit side by side, and freeing them after everything above is allocated leaves one
         // free block that the dominator pass's work arrays can take in wasm instead of
         // growing linear memory.
-        self.ptrs = Vec::new();
+        self.ptrs = Column64::default();
         self.ptr_end = Vec::new();
         heap.objects = objects;
         heap.strings = std::mem::take(&mut self.strings);
@@ -683,40 +700,55 @@ impl HeapBuilder {
     }
 }
 
-/// Replaces each pointer value by the id of the object containing it (or NONE) and returns
-/// how many resolved to nothing. Natively the work is split across the cores: lookups are
-/// independent and dominated by cache misses. The wasm build stays single-threaded.
-fn resolve_all(objects: &ObjectTable, ptrs: &mut [u64]) -> u64 {
-    fn resolve(objects: &ObjectTable, ptrs: &mut [u64]) -> u64 {
+/// Replaces each pointer (an offset from `base`) by the id of the object containing it (or
+/// NONE) and returns how many resolved to nothing. Natively the work is split across the
+/// cores: lookups are independent and dominated by cache misses. The wasm build stays
+/// single-threaded.
+fn resolve_all(objects: &ObjectTable, base: u64, ptrs: &mut Column64) -> u64 {
+    fn resolve<T: Copy + Into<u64> + From<u32>>(
+        objects: &ObjectTable,
+        base: u64,
+        ptrs: &mut [T],
+    ) -> u64 {
         let mut dangling = 0;
         for v in ptrs.iter_mut() {
-            *v = match objects.find(*v) {
-                Some(t) => u64::from(t),
+            *v = T::from(match objects.find(base.wrapping_add((*v).into())) {
+                Some(t) => t,
                 None => {
                     dangling += 1;
-                    u64::from(NONE)
+                    NONE
                 }
-            };
+            });
         }
         dangling
     }
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(8);
-        if threads > 1 && ptrs.len() >= 1 << 20 {
-            let chunk = ptrs.len().div_ceil(threads);
-            return std::thread::scope(|s| {
-                let handles: Vec<_> = ptrs
-                    .chunks_mut(chunk)
-                    .map(|c| s.spawn(move || resolve(objects, c)))
-                    .collect();
-                handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
-            });
+    fn split<T: Copy + Into<u64> + From<u32> + Send>(
+        objects: &ObjectTable,
+        base: u64,
+        ptrs: &mut [T],
+    ) -> u64 {
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let threads = std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(8);
+            if threads > 1 && ptrs.len() >= 1 << 20 {
+                let chunk = ptrs.len().div_ceil(threads);
+                return std::thread::scope(|s| {
+                    let handles: Vec<_> = ptrs
+                        .chunks_mut(chunk)
+                        .map(|c| s.spawn(move || resolve(objects, base, c)))
+                        .collect();
+                    handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
+                });
+            }
         }
+        resolve(objects, base, ptrs)
     }
-    resolve(objects, ptrs)
+    match ptrs {
+        Column64::Narrow(v) => split(objects, base, v),
+        Column64::Wide(v) => split(objects, base, v),
+    }
 }
 
 fn push_finalizer_roots(

@@ -88,6 +88,18 @@ impl Column64 {
             .chain(wide.iter().copied())
     }
 
+    /// The values at `start..end`.
+    pub fn range(&self, start: usize, end: usize) -> impl Iterator<Item = u64> + '_ {
+        let (narrow, wide): (&[u32], &[u64]) = match self {
+            Column64::Narrow(v) => (&v[start..end], &[]),
+            Column64::Wide(v) => (&[], &v[start..end]),
+        };
+        narrow
+            .iter()
+            .map(|&n| u64::from(n))
+            .chain(wide.iter().copied())
+    }
+
     /// The values at `order`, in that order (a column is freed as soon as it is gathered).
     pub fn gather(self, order: &[u32]) -> Column64 {
         match self {
