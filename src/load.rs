@@ -340,4 +340,89 @@ mod chunk_tests {
             "one chunk read, one straddling read, one past the end"
         );
     }
+
+    #[test]
+    fn read_ahead_gives_every_byte_in_order_stops_when_asked_and_reports_errors() {
+        use super::{read_ahead, READ_CHUNK};
+        let data: Vec<u8> = (0..(3 * READ_CHUNK + 12345))
+            .map(|i| (i * 7 + i / 251) as u8)
+            .collect();
+        let mut got = Vec::new();
+        read_ahead(std::io::Cursor::new(&data), |c| {
+            got.extend_from_slice(c);
+            true
+        })
+        .unwrap();
+        assert_eq!(got, data);
+
+        let mut calls = 0;
+        read_ahead(std::io::Cursor::new(&data), |_| {
+            calls += 1;
+            false
+        })
+        .unwrap();
+        assert_eq!(calls, 1, "no chunk after the consumer said stop");
+
+        /// A megabyte, then a read error.
+        struct Failing(usize);
+        impl std::io::Read for Failing {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if self.0 == 0 {
+                    return Err(std::io::Error::other("disk gone"));
+                }
+                let n = buf.len().min(self.0);
+                self.0 -= n;
+                Ok(n)
+            }
+        }
+        let mut before = 0;
+        let e = read_ahead(Failing(READ_CHUNK), |c| {
+            before += c.len();
+            true
+        })
+        .unwrap_err();
+        assert_eq!(e.to_string(), "disk gone");
+        assert!(before <= READ_CHUNK);
+    }
+}
+
+#[cfg(test)]
+mod projection_tests {
+    use super::Loader;
+    use crate::format::writer::DumpWriter;
+
+    /// A dump whose second half is memprof records, as with `MemProfileRate = 1`: halfway
+    /// through its objects, the file's size projects four times the objects read, twice
+    /// too many; the heap's range bounds the projection near the truth.
+    #[test]
+    fn the_heap_range_bounds_a_projection_a_memprof_section_inflates() {
+        const HEAP: u64 = 0xc0_0000_0000;
+        let n = 4096u64;
+        let mut w = DumpWriter::new(8, HEAP, HEAP + n * 16 + 4096);
+        let mut half = 0;
+        for i in 0..n {
+            if i == n / 2 {
+                half = w.len();
+            }
+            w.object(HEAP + i * 16, &[i, 0], &[]);
+        }
+        let objects_end = w.len();
+        let func = "main.(*parser).parseSomethingWithAVeryLongGeneratedName".repeat(2);
+        let mut id = 1;
+        while w.len() < 2 * objects_end {
+            w.memprof(id, 16, &[(func.as_str(), "/src/main/parser.go", id)], 1, 0);
+            id += 1;
+        }
+        w.eof();
+        let bytes = w.finish();
+        let mut loader = Loader::new(Some(bytes.len() as u64));
+        loader.feed(&bytes[..half]);
+        let by_file = bytes.len() as f64 / half as f64;
+        let scale = loader.projected_scale();
+        assert!(by_file > 3.5, "the file projects {by_file}x");
+        assert!(
+            (2.0..2.3).contains(&scale),
+            "projected {scale}x, the truth is 2x"
+        );
+    }
 }
