@@ -45,8 +45,8 @@ pub struct HeapBuilder {
     /// `ptr_end[i]`: end of object i's range in `ptrs` (start is `ptr_end[i - 1]`).
     ptr_end: Vec<u32>,
     /// Heap-range pointer values of all objects, concatenated in decode order, as offsets
-    /// from the heap's start: 4 B each while the heap's range is under 4 GiB (8 B in u64).
-    /// Resolved in place into target ids.
+    /// from the heap's start: 4 B each while they fit (8 B after, and always in the tab: see
+    /// [`new`](Self::new)). Resolved in place into target ids.
     ptrs: Column64,
     /// Root pointer values in heap range, with where they live.
     root_values: Vec<(u64, RootKind)>,
