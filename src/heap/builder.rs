@@ -562,24 +562,24 @@ impl HeapBuilder {
             iface_types.sort_unstable();
             iface_types.dedup();
             iface_types.shrink_to_fit();
-            let mut header_types: Vec<(u32, u64)> = header_words
-                .into_iter()
-                .map(|(d, t)| (final_ids[d as usize], t))
-                .filter(|&(id, _)| id != NONE)
-                .collect();
-            header_types.sort_unstable();
-            header_types.shrink_to_fit();
             // Mapped in place: a fresh `collect` through `filter` would grow by doubling,
             // which in wasm leaves holes. (`collect` from `into_iter` reuses the source's
             // buffer: the elements are the same size.)
-            let mut text_hashes: Vec<(u32, u64)> = text_hashes
-                .into_iter()
-                .map(|(d, h)| (final_ids[d as usize], h))
-                .filter(|&(id, _)| id != NONE)
-                .collect();
-            text_hashes.sort_unstable();
-            text_hashes.shrink_to_fit();
-            (iface_types, header_types, text_hashes)
+            let by_final_id = |v: Vec<(u32, u64)>| {
+                let mut v: Vec<(u32, u64)> = v
+                    .into_iter()
+                    .map(|(d, x)| (final_ids[d as usize], x))
+                    .filter(|&(id, _)| id != NONE)
+                    .collect();
+                v.sort_unstable();
+                v.shrink_to_fit();
+                v
+            };
+            (
+                iface_types,
+                by_final_id(header_words),
+                by_final_id(text_hashes),
+            )
         };
         let build_graph = || {
             let mut degrees = vec![0u32; n + 1];
