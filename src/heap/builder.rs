@@ -30,6 +30,8 @@ pub enum BuildPhase {
 const NO_SAMPLE: u32 = Samples::NONE;
 /// Objects past the previous sample's where the next one is looked for.
 const SAMPLE_LOOKAHEAD: usize = 64;
+/// Alloc samples whose bucket lookups are done together.
+const SAMPLE_BATCH: usize = 32;
 
 #[derive(Default)]
 pub struct HeapBuilder {
@@ -74,6 +76,9 @@ pub struct HeapBuilder {
     /// The decode index the next sample probably names (samples follow the objects' order).
     sample_cursor: usize,
     sample_records: u64,
+    /// Alloc samples (address, bucket id, record index) whose bucket lookups wait to be
+    /// done [`SAMPLE_BATCH`] at a time (see [`flush_samples`](Self::flush_samples)).
+    pending_samples: Vec<(u64, u64, u64)>,
     /// Whether a record other than an object came after the objects.
     objects_ended: bool,
     /// Sum of the objects' sizes so far.
@@ -164,6 +169,30 @@ impl HeapBuilder {
         self.frame_index
             .insert(self.frame_key.as_slice().into(), id);
         id
+    }
+
+    /// Looks up the buckets of the pending alloc samples and notes each. The lookups come
+    /// first, in a loop of their own: with one bucket per distinct stack the table is far
+    /// larger than the caches, and independent lookups let their cache misses overlap where
+    /// one lookup per record waited for each in turn.
+    fn flush_samples(&mut self) {
+        let pending = std::mem::take(&mut self.pending_samples);
+        let mut found = [None; SAMPLE_BATCH];
+        for (f, &(_, bucket, _)) in found.iter_mut().zip(&pending) {
+            *f = self.bucket_index.get(&bucket).copied();
+        }
+        for (f, &(addr, bucket, index)) in found.iter().zip(&pending) {
+            match *f {
+                Some(b) => self.note_sample(addr, b),
+                None => {
+                    let msg =
+                        format!("alloc sample record #{index} names unknown bucket 0x{bucket:x}");
+                    self.diag(msg);
+                }
+            }
+        }
+        self.pending_samples = pending;
+        self.pending_samples.clear();
     }
 
     /// Records that the object at `addr` was sampled in bucket `b`. The runtime writes the
@@ -424,6 +453,7 @@ impl HeapBuilder {
         decode_error: Option<DecodeError>,
         progress: &mut dyn FnMut(BuildPhase),
     ) -> Heap {
+        self.flush_samples();
         let mut heap = std::mem::take(&mut self.heap);
         heap.params = std::mem::take(&mut self.params);
         heap.decode_error = decode_error;
@@ -781,11 +811,22 @@ fn push_finalizer_roots(
 /// byte-identical contents (up to a 2^-64 collision chance).
 fn content_hash(b: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for chunk in b.chunks(8) {
-        let mut w = [0u8; 8];
-        w[..chunk.len()].copy_from_slice(chunk);
+    let mut mix = |w: [u8; 8]| {
         h = (h ^ u64::from_le_bytes(w)).wrapping_mul(0x0000_0100_0000_01b3);
         h ^= h >> 29;
+    };
+    // Whole words loaded directly (a zero-padded copy per word compiles to a `memcpy` call).
+    let mut words = b.chunks_exact(8);
+    for w in &mut words {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(w);
+        mix(a);
+    }
+    let tail = words.remainder();
+    if !tail.is_empty() {
+        let mut w = [0u8; 8];
+        w[..tail.len()].copy_from_slice(tail);
+        mix(w);
     }
     h
 }
@@ -809,6 +850,9 @@ fn looks_like_text(b: &[u8]) -> bool {
 impl RecordSink for HeapBuilder {
     fn record(&mut self, rec: &Record<'_>, pos: RecordPos) {
         self.heap.counts.records += 1;
+        if !self.pending_samples.is_empty() && !matches!(rec, Record::AllocSample(_)) {
+            self.flush_samples();
+        }
         if !self.objects_ended && !self.addr.is_empty() && !matches!(rec, Record::Object(_)) {
             self.objects_ended = true;
             self.shrink_object_arrays();
@@ -937,16 +981,12 @@ impl RecordSink for HeapBuilder {
                     frees: m.frees,
                 });
             }
-            Record::AllocSample(s) => match self.bucket_index.get(&s.bucket) {
-                Some(&b) => self.note_sample(s.addr, b),
-                None => {
-                    let msg = format!(
-                        "alloc sample record #{} names unknown bucket 0x{:x}",
-                        pos.index, s.bucket
-                    );
-                    self.diag(msg);
+            Record::AllocSample(s) => {
+                self.pending_samples.push((s.addr, s.bucket, pos.index));
+                if self.pending_samples.len() >= SAMPLE_BATCH {
+                    self.flush_samples();
                 }
-            },
+            }
             Record::OtherRoot(r) => {
                 self.heap.counts.other_roots += 1;
                 if self.in_heap(r.addr) {
