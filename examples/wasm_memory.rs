@@ -4,10 +4,10 @@
 //!
 //! wasm32 linear memory only grows, so the browser's cost of an analysis is the allocator's
 //! high-water mark, holes included, not the bytes live at any moment. This program runs the
-//! worker's own pipeline (`session::load_within`, then the session with its class table) on
+//! worker's own pipeline (`session::LoadJob`, then the session with its class table) on
 //! the allocator Rust's wasm32 std uses (dlmalloc), fed by a region that grows in 64 KiB
 //! pages at one end as `memory.grow` does, and prints the region's size after every phase.
-//! The file itself is read in slices, as the worker reads a `File`.
+//! The file itself is read through one 1 MiB buffer, as the worker reads a `File`'s stream.
 //!
 //! With the executable that wrote the dump (a second argument, or `DUMP.exe` beside it, as
 //! `make bench` keeps it), the worker's next step follows: the executable read in slices,
@@ -210,7 +210,18 @@ fn main() {
             last = p.phase;
         }
     };
-    let (a, _, _) = session::load_within(&src, &now, &mut report, None).expect("load");
+    // As the worker reads a `File`: as a stream, through one 1 MiB buffer.
+    let mut job = session::LoadJob::new(src.1, None, &now, &mut report);
+    let mut piece = vec![0u8; 1 << 20];
+    while job.wants().is_some() {
+        let n = src.0.borrow_mut().read(&mut piece).expect("read the dump");
+        if n == 0 {
+            break;
+        }
+        job.feed(&piece[..n], &now, &mut report).expect("load");
+    }
+    drop(piece);
+    let (a, _, _) = job.finish(&now, &mut report).expect("load");
     let (objects, edges) = (a.heap.objects.len(), a.heap.pointer_edges as usize);
     println!(
         "{:>8.2}s  analysed{:<21} linear memory {:>8.1} MiB",

@@ -1,9 +1,11 @@
 //! Two jobs side by side: natively the second runs on a thread of its own while the first
 //! runs on the caller's; in wasm (one thread), or where no thread can be started, one after
-//! the other. The results are the same either way.
+//! the other. The results are the same either way. The `web` build runs them one after the
+//! other natively too, so that its native simulation of the tab's memory
+//! (`examples/wasm_memory.rs`) allocates in the tab's order.
 
 pub fn beside<A, B: Send>(first: impl FnOnce() -> A, second: impl FnOnce() -> B + Send) -> (A, B) {
-    #[cfg(not(target_arch = "wasm32"))]
+    #[cfg(not(any(target_arch = "wasm32", feature = "web")))]
     {
         // Taken by the thread, or back by this one when no thread could be had.
         let slot = std::sync::Mutex::new(Some(second));
@@ -22,7 +24,7 @@ pub fn beside<A, B: Send>(first: impl FnOnce() -> A, second: impl FnOnce() -> B 
         };
         (a, b)
     }
-    #[cfg(target_arch = "wasm32")]
+    #[cfg(any(target_arch = "wasm32", feature = "web"))]
     {
         let a = first();
         (a, second())

@@ -302,11 +302,11 @@ impl DominatorTree {
     /// The dominator tree as a graph: the children of `v` are the nodes whose immediate
     /// dominator is `v` (the root is not its own child), listed in preorder.
     pub fn children(&self) -> Csr {
-        let mut degrees = vec![0u32; self.idom.len()];
+        let mut degrees = vec![0u32; self.idom.len() + 1];
         for &v in self.preorder.iter().skip(1) {
-            degrees[self.idom[v as usize] as usize] += 1;
+            degrees[self.idom[v as usize] as usize + 1] += 1;
         }
-        Csr::from_degrees(&degrees, |push| {
+        Csr::from_degrees(degrees, |push| {
             for &v in self.preorder.iter().skip(1) {
                 push(self.idom[v as usize], v);
             }

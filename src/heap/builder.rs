@@ -612,12 +612,13 @@ impl HeapBuilder {
             )
         };
         let build_graph = || {
-            let mut degrees = vec![0u32; n + 1];
+            // Nodes are the n objects and the root node n; see `Csr::from_degrees`.
+            let mut degrees = vec![0u32; n + 2];
             let mut start = 0usize;
             for (&end, &id) in self.ptr_end.iter().zip(&final_id) {
                 let end = end as usize;
                 if id != NONE {
-                    degrees[id as usize] = self
+                    degrees[id as usize + 1] = self
                         .ptrs
                         .range(start, end)
                         .filter(|&t| t != u64::from(NONE))
@@ -627,8 +628,8 @@ impl HeapBuilder {
             }
             let mut root_targets: Vec<u32> = roots.iter().map(|r| r.object).collect();
             root_targets.dedup();
-            degrees[n] = root_targets.len() as u32;
-            let succ = Csr::from_degrees(&degrees, |push| {
+            degrees[n + 1] = root_targets.len() as u32;
+            let succ = Csr::from_degrees(degrees, |push| {
                 let mut start = 0usize;
                 for (&end, &id) in self.ptr_end.iter().zip(&final_id) {
                     let end = end as usize;
@@ -663,8 +664,10 @@ impl HeapBuilder {
             heap.succ = succ;
             heap.roots = roots;
         };
-        let ((), (iface_types, header_types, text_hashes)) =
-            crate::parallel::beside(build_graph, map_hints);
+        // The hints first where the two run one after the other (the tab): they free the
+        // interface words (12 B each) before the graph's arrays are allocated.
+        let ((iface_types, header_types, text_hashes), ()) =
+            crate::parallel::beside(map_hints, build_graph);
         heap.iface_types = iface_types;
         heap.header_types = header_types;
         heap.text_hashes = text_hashes;
@@ -757,7 +760,8 @@ fn resolve_all(objects: &ObjectTable, base: u64, ptrs: &mut Column64) -> u64 {
         base: u64,
         ptrs: &mut [T],
     ) -> u64 {
-        #[cfg(not(target_arch = "wasm32"))]
+        // One thread in the tab, and in the `web` build's native simulation of it.
+        #[cfg(not(any(target_arch = "wasm32", feature = "web")))]
         {
             let threads = std::thread::available_parallelism()
                 .map_or(1, |n| n.get())

@@ -151,6 +151,19 @@ impl Throttle {
     }
 }
 
+/// `post` behind a [`Throttle`]: what a load reports, rate-limited.
+pub fn throttled<'a>(
+    now: &'a dyn Fn() -> f64,
+    post: &'a mut dyn FnMut(Progress),
+) -> impl FnMut(Progress) + 'a {
+    let mut throttle = Throttle::default();
+    move |p: Progress| {
+        if throttle.pass(&p, now()) {
+            post(p);
+        }
+    }
+}
+
 /// Reads a dump from `src` chunk by chunk and analyses it, reporting progress.
 /// `now()` returns milliseconds; `report` is called often, it should rate-limit itself.
 pub fn load(
@@ -217,80 +230,153 @@ pub fn load_within(
     report: &mut dyn FnMut(Progress),
     limit: Option<u64>,
 ) -> Result<(Analysis, f64, f64), LoadError> {
-    let start = now();
-    let total = src.size();
-    let mut loader = Loader::new(Some(total));
-    let mut offset = 0u64;
-    let progress = |phase: &str, fraction: f64, read: u64, objects: u64| Progress {
-        phase: phase.to_string(),
-        fraction: fraction.clamp(0.0, 1.0),
-        bytes_read: read,
-        total_bytes: total,
-        objects,
-        elapsed_ms: now() - start,
-    };
-    report(progress("decode", 0.0, 0, 0));
-    while offset < total {
-        let chunk = match src.read(offset, CHUNK) {
-            Ok(c) if !c.is_empty() => c,
+    let mut job = LoadJob::new(src.size(), limit, now, report);
+    while let Some(offset) = job.wants() {
+        match src.read(offset, CHUNK) {
+            Ok(c) if !c.is_empty() => job.feed(&c, now, report)?,
             // A file that cannot be read further is treated like one cut short here.
             _ => break,
-        };
-        offset += chunk.len() as u64;
-        loader.feed(&chunk);
-        report(progress(
-            "decode",
-            DECODE_SHARE * offset as f64 / total.max(1) as f64,
-            offset,
-            loader.objects() as u64,
-        ));
-        if loader.failed().is_some() {
-            break;
         }
-        if let Some(limit) = limit {
-            if offset >= PROJECT_AFTER && offset < total {
-                let scale = loader.projected_scale();
-                let objects = (loader.objects() as f64 * scale) as u64;
-                let pointers = (loader.pointers() as f64 * scale) as u64;
+    }
+    job.finish(now, report)
+}
+
+/// A load driven from outside, a chunk at a time: [`load_within`] reads each chunk and
+/// waits for it; the worker asks for the next chunks before it decodes one, so the browser
+/// reads the file while the decode runs.
+pub struct LoadJob {
+    loader: Loader,
+    total: u64,
+    offset: u64,
+    limit: Option<u64>,
+    start: f64,
+    /// Decoding stopped early: the input broke.
+    stopped: bool,
+}
+
+impl LoadJob {
+    /// A load of `total` bytes, within `limit` bytes of memory when there is one.
+    pub fn new(
+        total: u64,
+        limit: Option<u64>,
+        now: &dyn Fn() -> f64,
+        report: &mut dyn FnMut(Progress),
+    ) -> LoadJob {
+        let job = LoadJob {
+            loader: Loader::new(Some(total)),
+            total,
+            offset: 0,
+            limit,
+            start: now(),
+            stopped: false,
+        };
+        report(job.progress(now, "decode", 0.0, 0));
+        job
+    }
+
+    fn progress(
+        &self,
+        now: &dyn Fn() -> f64,
+        phase: &str,
+        fraction: f64,
+        objects: u64,
+    ) -> Progress {
+        Progress {
+            phase: phase.to_string(),
+            fraction: fraction.clamp(0.0, 1.0),
+            bytes_read: self.offset,
+            total_bytes: self.total,
+            objects,
+            elapsed_ms: now() - self.start,
+        }
+    }
+
+    /// The offset of the next chunk to feed, or `None` once no more is wanted (the end of
+    /// the input, or a decode error).
+    pub fn wants(&self) -> Option<u64> {
+        (!self.stopped && self.offset < self.total).then_some(self.offset)
+    }
+
+    /// Decodes the next chunk of the input (the bytes at [`wants`](Self::wants)).
+    pub fn feed(
+        &mut self,
+        chunk: &[u8],
+        now: &dyn Fn() -> f64,
+        report: &mut dyn FnMut(Progress),
+    ) -> Result<(), LoadError> {
+        self.offset += chunk.len() as u64;
+        self.loader.feed(chunk);
+        let objects = self.loader.objects() as u64;
+        let fraction = DECODE_SHARE * self.offset as f64 / self.total.max(1) as f64;
+        report(self.progress(now, "decode", fraction, objects));
+        if self.loader.failed().is_some() {
+            self.stopped = true;
+            return Ok(());
+        }
+        if let Some(limit) = self.limit {
+            if self.offset >= PROJECT_AFTER && self.offset < self.total {
+                let scale = self.loader.projected_scale();
+                let objects = (self.loader.objects() as f64 * scale) as u64;
+                let pointers = (self.loader.pointers() as f64 * scale) as u64;
                 if let Some(e) = too_large(objects, pointers, limit, true) {
                     return Err(e);
                 }
             }
         }
+        Ok(())
     }
-    let objects = loader.objects() as u64;
-    if let Some(limit) = limit {
-        if let Some(e) = too_large(objects, loader.pointers() as u64, limit, false) {
-            return Err(e);
+
+    /// Builds the heap from what was fed and analyses it: the analysis and the decode and
+    /// analysis times in milliseconds.
+    pub fn finish(
+        self,
+        now: &dyn Fn() -> f64,
+        report: &mut dyn FnMut(Progress),
+    ) -> Result<(Analysis, f64, f64), LoadError> {
+        let objects = self.loader.objects() as u64;
+        if let Some(limit) = self.limit {
+            if let Some(e) = too_large(objects, self.loader.pointers() as u64, limit, false) {
+                return Err(e);
+            }
         }
-    }
-    let heap = loader
-        .finish(&mut |phase| {
-            let (name, f) = match phase {
-                BuildPhase::Sort => ("sort objects", 0.0),
-                BuildPhase::Resolve => ("resolve pointers", 0.33),
-                BuildPhase::Graph => ("build graph", 0.66),
-            };
-            report(progress(
-                name,
-                DECODE_SHARE + BUILD_SHARE * f,
-                offset,
-                objects,
-            ));
-        })
-        .map_err(LoadError::Decode)?;
-    let decoded = now();
-    let base = DECODE_SHARE + BUILD_SHARE;
-    let a = Analysis::with_progress(heap, &mut |phase, done, t| {
-        let (name, lo, hi) = match phase {
-            AnalysisPhase::Dominators => ("dominators", 0.0, 0.85),
-            AnalysisPhase::RetainedSizes => ("retained sizes", 0.85, 1.0),
+        let LoadJob {
+            loader,
+            offset,
+            total,
+            start,
+            ..
+        } = self;
+        let progress = |phase: &str, fraction: f64| Progress {
+            phase: phase.to_string(),
+            fraction: fraction.clamp(0.0, 1.0),
+            bytes_read: offset,
+            total_bytes: total,
+            objects,
+            elapsed_ms: now() - start,
         };
-        let f = lo + (hi - lo) * (done as f64 / t.max(1) as f64);
-        report(progress(name, base + (1.0 - base) * f, offset, objects));
-    });
-    let end = now();
-    Ok((a, decoded - start, end - decoded))
+        let heap = loader
+            .finish(&mut |phase| {
+                let (name, f) = match phase {
+                    BuildPhase::Sort => ("sort objects", 0.0),
+                    BuildPhase::Resolve => ("resolve pointers", 0.33),
+                    BuildPhase::Graph => ("build graph", 0.66),
+                };
+                report(progress(name, DECODE_SHARE + BUILD_SHARE * f));
+            })
+            .map_err(LoadError::Decode)?;
+        let decoded = now();
+        let base = DECODE_SHARE + BUILD_SHARE;
+        let a = Analysis::with_progress(heap, &mut |phase, done, t| {
+            let (name, lo, hi) = match phase {
+                AnalysisPhase::Dominators => ("dominators", 0.0, 0.85),
+                AnalysisPhase::RetainedSizes => ("retained sizes", 0.85, 1.0),
+            };
+            let f = lo + (hi - lo) * (done as f64 / t.max(1) as f64);
+            report(progress(name, base + (1.0 - base) * f));
+        });
+        let end = now();
+        Ok((a, decoded - start, end - decoded))
+    }
 }
 
 #[cfg(test)]

@@ -45,8 +45,8 @@ pub use compare::{Baseline, COMPARE_MAX};
 pub use detail::{CONTENTS_FIRST, CONTENTS_MAX, PATH_END};
 pub use exports::{file_stem, format_file, FileBody, OutFile, Reply};
 pub use load::{
-    load, load_within, memory_limit, ByteSource, LoadError, SliceSource, SourceReader, CHUNK,
-    WASM32_MAX_MEMORY,
+    load, load_within, memory_limit, throttled, ByteSource, LoadError, LoadJob, SliceSource,
+    SourceReader, CHUNK, WASM32_MAX_MEMORY,
 };
 use orders::OrderKey;
 pub use state::{load_failed, no_file, url_file_name, WorkerState};

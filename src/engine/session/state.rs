@@ -5,7 +5,7 @@
 //! `web::worker::entry` only moves bytes between the `File`, `postMessage` and this;
 //! `dumpscope serve` between the file on disk, HTTP and this.
 
-use super::load::{load_within, memory_limit, Throttle};
+use super::load::{load_within, memory_limit, throttled};
 use super::{err, ByteSource, Reply, Session};
 use crate::analysis::Analysis;
 use crate::engine::protocol::*;
@@ -65,12 +65,7 @@ fn analyse(
     post: &mut dyn FnMut(Progress),
     limit: Option<u64>,
 ) -> Result<(Analysis, f64, f64), String> {
-    let mut throttle = Throttle::default();
-    let mut report = |p: Progress| {
-        if throttle.pass(&p, now()) {
-            post(p);
-        }
-    };
+    let mut report = throttled(now, post);
     load_within(source, now, &mut report, limit).map_err(|e| e.to_string())
 }
 
@@ -108,16 +103,34 @@ impl<S: ByteSource> WorkerState<S> {
         post: &mut dyn FnMut(Progress),
         memory_in_use: &dyn Fn() -> u64,
     ) -> Response {
-        // The open dump is freed before the next one is read.
+        let limit = self.begin_open(memory_in_use);
+        let analysed = source.and_then(|source| {
+            let done = analyse(&source, now, post, limit)?;
+            Ok((source, done))
+        });
+        self.end_open(name, analysed, post, memory_in_use)
+    }
+
+    /// The first half of [`open`](Self::open), for a caller that reads the file itself
+    /// (the worker, asynchronously): frees the open dump (one dump in memory) and answers
+    /// the memory the new analysis may use.
+    pub fn begin_open(&mut self, memory_in_use: &dyn Fn() -> u64) -> Option<u64> {
         self.session = None;
         self.source = None;
         self.loaded = None;
-        let limit = self.limit(memory_in_use);
-        let analysed = source.and_then(|source| {
-            let (a, decode_ms, analysis_ms) = analyse(&source, now, post, limit)?;
-            Ok((source, a, decode_ms, analysis_ms))
-        });
-        let (source, analysis, decode_ms, analysis_ms) = match analysed {
+        self.limit(memory_in_use)
+    }
+
+    /// The second half of [`open`](Self::open): the analysis of `source` (with its decode
+    /// and analysis milliseconds), or why there is none, becomes the open dump.
+    pub fn end_open(
+        &mut self,
+        name: String,
+        analysed: Result<(S, (Analysis, f64, f64)), String>,
+        post: &mut dyn FnMut(Progress),
+        memory_in_use: &dyn Fn() -> u64,
+    ) -> Response {
+        let (source, (analysis, decode_ms, analysis_ms)) = match analysed {
             Ok(done) => done,
             Err(message) => return load_failed(&name, &message),
         };
@@ -229,13 +242,39 @@ impl<S: ByteSource> WorkerState<S> {
         post: &mut dyn FnMut(Progress),
         memory_in_use: &dyn Fn() -> u64,
     ) -> Response {
-        let limit = self.limit(memory_in_use);
-        let Some(session) = self.session.as_mut() else {
-            return Response::LoadFailed {
+        match self.begin_compare(memory_in_use) {
+            Ok(limit) => {
+                let analysed = source.and_then(|source| analyse(&source, now, post, limit));
+                self.end_compare(name, analysed)
+            }
+            Err(refused) => *refused,
+        }
+    }
+
+    /// The first half of [`compare`](Self::compare): the memory the analysis of the dump to
+    /// compare may use, or the answer when no dump is open to compare it with.
+    pub fn begin_compare(
+        &self,
+        memory_in_use: &dyn Fn() -> u64,
+    ) -> Result<Option<u64>, Box<Response>> {
+        if self.session.is_none() {
+            return Err(Box::new(Response::LoadFailed {
                 message: "open a dump before adding one to compare".into(),
-            };
+            }));
+        }
+        Ok(self.limit(memory_in_use))
+    }
+
+    /// The second half of [`compare`](Self::compare): the analysis joins the comparison.
+    pub fn end_compare(
+        &mut self,
+        name: String,
+        analysed: Result<(Analysis, f64, f64), String>,
+    ) -> Response {
+        let Some(session) = self.session.as_mut() else {
+            return err(NO_DUMP);
         };
-        match source.and_then(|source| analyse(&source, now, post, limit)) {
+        match analysed {
             Ok((a, _, _)) => session.add_baseline(name, a),
             Err(message) => load_failed(&name, &message),
         }
