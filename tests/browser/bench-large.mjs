@@ -45,7 +45,7 @@ for (const { dump, n, b, heapObjects } of rows) {
   const after = b.wasm_memory_after_views_bytes;
   const afterCell = after ? `${mb(after)} (${(after / b.objects).toFixed(0)})` : 'n/a';
   console.log(
-    `| ${dump} | ${mb(n.bytes)} | ${n.objects} (${n.objects === heapObjects ? '=' : '≠'}) | ${n.pointer_edges} | ${(n.bytes / 1e6 / n.plain_read_s).toFixed(0)} | ${(n.bytes / 1e6 / n.decode_s).toFixed(0)} (${(100 * n.decode_vs_read).toFixed(0)} %) | ${s(n.decode_keep_s)} | ${s(n.graph_s)} | ${s(phase(n.analysis_phases, 'Dominators'))} | ${s(phase(n.analysis_phases, 'RetainedSizes'))} | ${s(phase(n.analysis_phases, 'Classes'))} | ${s(n.total_s)} | ${n.bytes_per_object.toFixed(0)} | ${s(b.decode_ms / 1000)} | ${s(b.analysis_ms / 1000)} | ${s(browserTotal)} | ${mb(b.wasm_memory_bytes)} (${b.bytes_per_object.toFixed(0)}) | ${afterCell} | ${mb(n.budget_bytes)} | ${(browserTotal / n.total_s).toFixed(1)} | ${b.longest_task_ms.toFixed(0)} |`,
+    `| ${dump} | ${mb(n.bytes)} | ${n.objects} (${n.objects === heapObjects ? '=' : '≠'}) | ${n.pointer_edges} | ${(n.bytes / 1e6 / n.plain_read_s).toFixed(0)} | ${(n.bytes / 1e6 / n.decode_s).toFixed(0)} (${(100 * n.decode_vs_read).toFixed(0)} %) | ${s(n.decode_keep_s)} | ${s(n.graph_s)} | ${s(phase(n.analysis_phases, 'Dominators'))} | ${s(phase(n.analysis_phases, 'RetainedSizes'))} | ${s(phase(n.analysis_phases, "Classes' retained sizes"))} | ${s(n.total_s)} | ${n.bytes_per_object.toFixed(0)} | ${s(b.decode_ms / 1000)} | ${s(b.analysis_ms / 1000)} | ${s(browserTotal)} | ${mb(b.wasm_memory_bytes)} (${b.bytes_per_object.toFixed(0)}) | ${afterCell} | ${mb(n.budget_bytes)} | ${(browserTotal / n.total_s).toFixed(1)} | ${b.longest_task_ms.toFixed(0)} |`,
   );
 }
 console.log('');

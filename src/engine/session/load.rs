@@ -433,9 +433,8 @@ mod tests {
     fn a_load_job_fed_in_odd_pieces_matches_a_load_read_in_chunks() {
         // The worker feeds whatever pieces a stream gives; records straddle every cut.
         let bytes = fixture("basic-go1.27.dump");
-        let (whole, _, _) = load_within(&SliceSource(&bytes), &|| 0.0, &mut |_| {}, None)
-            .ok()
-            .expect("loads");
+        let (whole, _, _) =
+            load_within(&SliceSource(&bytes), &|| 0.0, &mut |_| {}, None).expect("loads");
         let mut phases = Vec::new();
         let mut report = |p: Progress| phases.push(p.phase);
         let mut job = LoadJob::new(bytes.len() as u64, None, &|| 0.0, &mut report);
@@ -445,12 +444,11 @@ mod tests {
             assert_eq!(offset, at as u64);
             let end = (at + len).min(bytes.len());
             job.feed(&bytes[at..end], &|| 0.0, &mut report)
-                .ok()
                 .expect("fits");
             at = end;
         }
         assert_eq!(at, bytes.len());
-        let (pieces, _, _) = job.finish(&|| 0.0, &mut report).ok().expect("loads");
+        let (pieces, _, _) = job.finish(&|| 0.0, &mut report).expect("loads");
         assert_eq!(pieces.heap.objects.addr, whole.heap.objects.addr);
         assert_eq!(pieces.heap.pointer_edges, whole.heap.pointer_edges);
         assert_eq!(pieces.retained, whole.retained);
@@ -459,7 +457,6 @@ mod tests {
         // A job whose input breaks wants nothing more.
         let mut job = LoadJob::new(100, None, &|| 0.0, &mut |_| {});
         job.feed(b"not a heap dump at all", &|| 0.0, &mut |_| {})
-            .ok()
             .expect("a decode error is not a refusal");
         assert_eq!(job.wants(), None);
         assert!(job.finish(&|| 0.0, &mut |_| {}).is_err());
