@@ -2,8 +2,9 @@
 //
 // The page's <meta> Content-Security-Policy does not reach a worker (only HTTP headers on
 // the worker script would, and static hosts like GitHub Pages send none), so the worker
-// shuts its own doors first: it reads the dump with FileReaderSync and talks to the page
-// with postMessage only, and needs the network for nothing but its own wasm file.
+// shuts its own doors first: it reads the dump from the File it is given (a stream, and
+// FileReaderSync for contents) and talks to the page with postMessage only, and needs the
+// network for nothing but its own wasm file.
 (() => {
   const same = (u) => new URL(u, self.location.href).origin === self.location.origin;
   const fetchSameOrigin = self.fetch.bind(self);

@@ -716,6 +716,50 @@ check('cancel: a load can be stopped and the next one works', async () => {
   assertEq(await waitLoaded(page), sum27.objects, 'objects after the restart');
 });
 
+check('worker: requests sent during a load wait for it and are answered in order', async () => {
+  // The worker reads a dump asynchronously; what arrives meanwhile (here a status query and
+  // a second load) must be answered after the load, as if the worker had been busy.
+  await page.goto(origin + '/');
+  await page.waitForSelector(T('drop-zone'));
+  const answers = await page.evaluate(async () => {
+    const blob = await (await fetch('./sample.dump')).blob();
+    const w = new Worker('./worker_loader.js');
+    const got = [];
+    const done = new Promise((resolve, reject) => {
+      setTimeout(() => reject(new Error(`no answers after 60 s: ${JSON.stringify(got)}`)), 60000);
+      w.onmessage = (e) => {
+        const env = JSON.parse(e.data.json);
+        if (env.resp.type === 'ready' && env.id === 0) {
+          const send = (id, req, b) => w.postMessage(b ? { json: JSON.stringify({ id, req }), blob: b } : { json: JSON.stringify({ id, req }) });
+          send(1, { type: 'load', name: 'first.dump' }, blob);
+          send(2, { type: 'status' });
+          send(3, { type: 'load', name: 'second.dump' }, blob);
+          send(4, { type: 'status' });
+          return;
+        }
+        if (env.resp.type === 'progress') return;
+        got.push({ id: env.id, type: env.resp.type, file: env.resp.file_name || null });
+        if (got.length === 4) resolve(got);
+      };
+    });
+    try {
+      return await done;
+    } finally {
+      w.terminate();
+    }
+  });
+  assertEq(
+    JSON.stringify(answers),
+    JSON.stringify([
+      { id: 1, type: 'loaded', file: 'first.dump' },
+      { id: 2, type: 'loaded', file: 'first.dump' },
+      { id: 3, type: 'loaded', file: 'second.dump' },
+      { id: 4, type: 'loaded', file: 'second.dump' },
+    ]),
+    'answers in order',
+  );
+});
+
 check('worker failure: the UI shows an error panel and can start over', async () => {
   // Keep a handle on the analysis worker the app creates, to make it fail.
   const crashPage = await context.newPage();

@@ -219,6 +219,19 @@ fn memory_bytes() -> u64 {
 /// browser less per byte than slices do.) Requests that arrive meanwhile wait in [`QUEUE`]
 /// and are answered, in order, once the load has answered.
 fn load(id: u32, name: String, blob: Blob, compare: bool) {
+    // A dump fetched from a URL arrives when its fetch ends, perhaps during another load.
+    if LOADING.with(|l| l.get()) {
+        let req = if compare {
+            Request::LoadCompare { name }
+        } else {
+            Request::Load { name }
+        };
+        QUEUE.with(|q| {
+            q.borrow_mut()
+                .push_back((RequestEnvelope { id, req }, Some(blob)))
+        });
+        return;
+    }
     LOADING.with(|l| l.set(true));
     wasm_bindgen_futures::spawn_local(async move {
         let now = js_sys::Date::now;
