@@ -14,6 +14,8 @@ pub struct Loader {
     error: Option<DecodeError>,
     total_len: Option<u64>,
     reserved: bool,
+    /// Bytes fed so far.
+    fed: u64,
 }
 
 /// After this many bytes the loader projects the object and pointer counts of the whole dump
@@ -29,12 +31,30 @@ impl Loader {
             error: None,
             total_len,
             reserved: false,
+            fed: 0,
         }
     }
 
     /// Feeds the next chunk. After a decode error further input is ignored; the error is
     /// reported by [`Loader::finish`].
+    ///
+    /// The projection is made when exactly [`RESERVE_AFTER`] bytes have been fed, however
+    /// the input is cut into chunks: the worker's are a stream's pieces, whose sizes vary
+    /// from run to run, and a reservation made at another point has other sizes, which in
+    /// wasm's linear memory can leave other holes (120 MB more memory in one run of five).
     pub fn feed(&mut self, chunk: &[u8]) {
+        let to_mark = RESERVE_AFTER.saturating_sub(self.fed);
+        if !self.reserved && to_mark > 0 && (to_mark as usize) < chunk.len() {
+            let (head, tail) = chunk.split_at(to_mark as usize);
+            self.feed_part(head);
+            self.feed_part(tail);
+        } else {
+            self.feed_part(chunk);
+        }
+    }
+
+    fn feed_part(&mut self, chunk: &[u8]) {
+        self.fed += chunk.len() as u64;
         if self.error.is_none() {
             if let Err(e) = self.decoder.feed(chunk, &mut self.builder) {
                 self.error = Some(e);
@@ -49,8 +69,7 @@ impl Loader {
         let (Some(total), false) = (self.total_len, self.reserved) else {
             return;
         };
-        let read = self.decoder.offset();
-        if read < RESERVE_AFTER || read >= total {
+        if self.fed < RESERVE_AFTER || self.fed >= total {
             return;
         }
         self.reserved = true;

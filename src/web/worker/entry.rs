@@ -265,8 +265,8 @@ fn load(id: u32, name: String, blob: Blob, compare: bool) {
     });
 }
 
-/// The most bytes decoded at a time: a stream's pieces are copied into wasm memory
-/// through one buffer of this size.
+/// The bytes decoded at a time: a stream's pieces are copied into wasm memory through one
+/// buffer of this size.
 const PIECE: usize = 1 << 20;
 
 /// Reads `blob` as a stream and analyses it within `limit` bytes of memory: the analysis
@@ -281,8 +281,12 @@ async fn read_and_analyse(
     let mut report = session::throttled(now, post);
     let mut job = session::LoadJob::new(total, limit, now, &mut report);
     let reader: ReadableStreamDefaultReader = blob.stream().get_reader().unchecked_into();
-    // One buffer for every piece, allocated before the decode's arrays.
+    // The stream's pieces are gathered into whole 1 MiB pieces, fed when full: the decode
+    // sees the same cuts in every run (and as the native simulation of the tab's memory
+    // does) whatever sizes the browser's pieces have, so its allocations, and the holes
+    // they leave in linear memory, are the same too.
     let mut piece = vec![0u8; PIECE];
+    let mut filled = 0;
     'read: while job.wants().is_some() {
         // A file that cannot be read further is treated like one cut short.
         let Ok(read) = JsFuture::from(reader.read()).await else {
@@ -293,19 +297,28 @@ async fn read_and_analyse(
             break;
         }
         let bytes: Uint8Array = read.get_value().unchecked_into();
-        let len = bytes.length();
+        let len = bytes.length() as usize;
         let mut at = 0;
         while at < len {
-            if job.wants().is_none() {
-                break 'read;
+            let n = (PIECE - filled).min(len - at);
+            bytes
+                .subarray(at as u32, (at + n) as u32)
+                .copy_to(&mut piece[filled..filled + n]);
+            filled += n;
+            at += n;
+            if filled == PIECE {
+                if job.wants().is_none() {
+                    break 'read;
+                }
+                job.feed(&piece, now, &mut report)
+                    .map_err(|e| e.to_string())?;
+                filled = 0;
             }
-            let end = len.min(at + PIECE as u32);
-            let n = (end - at) as usize;
-            bytes.subarray(at, end).copy_to(&mut piece[..n]);
-            job.feed(&piece[..n], now, &mut report)
-                .map_err(|e| e.to_string())?;
-            at = end;
         }
+    }
+    if filled > 0 && job.wants().is_some() {
+        job.feed(&piece[..filled], now, &mut report)
+            .map_err(|e| e.to_string())?;
     }
     let _ = reader.cancel();
     drop(piece);
