@@ -444,4 +444,35 @@ mod projection_tests {
             "projected {scale}x, the truth is 2x"
         );
     }
+
+    /// The arrays are reserved once, projected from exactly the first 32 MiB, however the
+    /// input is cut: the worker feeds a stream's pieces, whose sizes vary from run to run.
+    /// Objects grow in size along the dump, so a projection from any other point would
+    /// reserve another capacity.
+    #[test]
+    fn the_reservation_is_the_same_however_the_input_is_cut() {
+        const HEAP: u64 = 0xc0_0000_0000;
+        let n = 1_200_000u64;
+        let mut w = DumpWriter::new(8, HEAP, HEAP + n * 64);
+        for i in 0..n {
+            let words = 1 + (i * 6 / n) as usize; // 8 to 48 bytes
+            w.object(HEAP + i * 64, &vec![i; words], &[]);
+        }
+        w.eof();
+        let bytes = w.finish();
+        let cut = 40 << 20;
+        assert!(bytes.len() > cut, "{} bytes", bytes.len());
+        let capacity = |piece: usize| {
+            let mut loader = Loader::new(Some(bytes.len() as u64));
+            for chunk in bytes[..cut].chunks(piece) {
+                loader.feed(chunk);
+            }
+            loader.builder.object_capacity()
+        };
+        let whole = capacity(cut);
+        assert!(whole > 0);
+        for piece in [1 << 20, 7919, 3 << 20, 33 << 20] {
+            assert_eq!(capacity(piece), whole, "pieces of {piece} bytes");
+        }
+    }
 }

@@ -105,6 +105,13 @@ impl HeapBuilder {
         b
     }
 
+    /// How many objects the object arrays can hold before they grow (tests of the
+    /// loader's reservation).
+    #[cfg(test)]
+    pub(crate) fn object_capacity(&self) -> usize {
+        self.addr.capacity()
+    }
+
     /// Objects decoded so far.
     pub fn objects_so_far(&self) -> usize {
         self.addr.len()
