@@ -822,23 +822,10 @@ fn push_finalizer_roots(
 /// byte-identical contents (up to a 2^-64 collision chance).
 fn content_hash(b: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut mix = |w: [u8; 8]| {
-        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(0x0000_0100_0000_01b3);
+    super::hash::le_words(b, |w| {
+        h = (h ^ w).wrapping_mul(0x0000_0100_0000_01b3);
         h ^= h >> 29;
-    };
-    // Whole words loaded directly (a zero-padded copy per word compiles to a `memcpy` call).
-    let mut words = b.chunks_exact(8);
-    for w in &mut words {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(w);
-        mix(a);
-    }
-    let tail = words.remainder();
-    if !tail.is_empty() {
-        let mut w = [0u8; 8];
-        w[..tail.len()].copy_from_slice(tail);
-        mix(w);
-    }
+    });
     h
 }
 
