@@ -242,38 +242,24 @@ pub fn load_within(
 }
 
 /// A load driven from outside, a chunk at a time: [`load_within`] reads each chunk and
-/// waits for it; the worker asks for the next chunks before it decodes one, so the browser
-/// reads the file while the decode runs.
+/// waits for it; the worker reads a stream, so the browser reads the file while the decode
+/// runs.
 pub struct LoadJob {
     loader: Loader,
-    total: u64,
-    offset: u64,
     limit: Option<u64>,
-    start: f64,
-    /// Decoding stopped early: the input broke.
-    stopped: bool,
+    meter: Meter,
 }
 
-impl LoadJob {
-    /// A load of `total` bytes, within `limit` bytes of memory when there is one.
-    pub fn new(
-        total: u64,
-        limit: Option<u64>,
-        now: &dyn Fn() -> f64,
-        report: &mut dyn FnMut(Progress),
-    ) -> LoadJob {
-        let job = LoadJob {
-            loader: Loader::new(Some(total)),
-            total,
-            offset: 0,
-            limit,
-            start: now(),
-            stopped: false,
-        };
-        report(job.progress(now, "decode", 0.0, 0));
-        job
-    }
+/// What a load's progress reports are measured against.
+#[derive(Clone, Copy)]
+struct Meter {
+    total: u64,
+    /// Bytes fed so far.
+    offset: u64,
+    start: f64,
+}
 
+impl Meter {
     fn progress(
         &self,
         now: &dyn Fn() -> f64,
@@ -290,11 +276,34 @@ impl LoadJob {
             elapsed_ms: now() - self.start,
         }
     }
+}
+
+impl LoadJob {
+    /// A load of `total` bytes, within `limit` bytes of memory when there is one.
+    pub fn new(
+        total: u64,
+        limit: Option<u64>,
+        now: &dyn Fn() -> f64,
+        report: &mut dyn FnMut(Progress),
+    ) -> LoadJob {
+        let meter = Meter {
+            total,
+            offset: 0,
+            start: now(),
+        };
+        report(meter.progress(now, "decode", 0.0, 0));
+        LoadJob {
+            loader: Loader::new(Some(total)),
+            limit,
+            meter,
+        }
+    }
 
     /// The offset of the next chunk to feed, or `None` once no more is wanted (the end of
     /// the input, or a decode error).
     pub fn wants(&self) -> Option<u64> {
-        (!self.stopped && self.offset < self.total).then_some(self.offset)
+        let Meter { offset, total, .. } = self.meter;
+        (self.loader.failed().is_none() && offset < total).then_some(offset)
     }
 
     /// Decodes the next chunk of the input (the bytes at [`wants`](Self::wants)).
@@ -304,17 +313,19 @@ impl LoadJob {
         now: &dyn Fn() -> f64,
         report: &mut dyn FnMut(Progress),
     ) -> Result<(), LoadError> {
-        self.offset += chunk.len() as u64;
+        self.meter.offset += chunk.len() as u64;
         self.loader.feed(chunk);
-        let objects = self.loader.objects() as u64;
-        let fraction = DECODE_SHARE * self.offset as f64 / self.total.max(1) as f64;
-        report(self.progress(now, "decode", fraction, objects));
+        let Meter { offset, total, .. } = self.meter;
+        let fraction = DECODE_SHARE * offset as f64 / total.max(1) as f64;
+        report(
+            self.meter
+                .progress(now, "decode", fraction, self.loader.objects() as u64),
+        );
         if self.loader.failed().is_some() {
-            self.stopped = true;
             return Ok(());
         }
         if let Some(limit) = self.limit {
-            if self.offset >= PROJECT_AFTER && self.offset < self.total {
+            if offset >= PROJECT_AFTER && offset < total {
                 let scale = self.loader.projected_scale();
                 let objects = (self.loader.objects() as f64 * scale) as u64;
                 let pointers = (self.loader.pointers() as f64 * scale) as u64;
@@ -333,27 +344,17 @@ impl LoadJob {
         now: &dyn Fn() -> f64,
         report: &mut dyn FnMut(Progress),
     ) -> Result<(Analysis, f64, f64), LoadError> {
-        let objects = self.loader.objects() as u64;
-        if let Some(limit) = self.limit {
-            if let Some(e) = too_large(objects, self.loader.pointers() as u64, limit, false) {
+        let LoadJob {
+            loader,
+            limit,
+            meter,
+        } = self;
+        let objects = loader.objects() as u64;
+        if let Some(limit) = limit {
+            if let Some(e) = too_large(objects, loader.pointers() as u64, limit, false) {
                 return Err(e);
             }
         }
-        let LoadJob {
-            loader,
-            offset,
-            total,
-            start,
-            ..
-        } = self;
-        let progress = |phase: &str, fraction: f64| Progress {
-            phase: phase.to_string(),
-            fraction: fraction.clamp(0.0, 1.0),
-            bytes_read: offset,
-            total_bytes: total,
-            objects,
-            elapsed_ms: now() - start,
-        };
         let heap = loader
             .finish(&mut |phase| {
                 let (name, f) = match phase {
@@ -361,7 +362,7 @@ impl LoadJob {
                     BuildPhase::Resolve => ("resolve pointers", 0.33),
                     BuildPhase::Graph => ("build graph", 0.66),
                 };
-                report(progress(name, DECODE_SHARE + BUILD_SHARE * f));
+                report(meter.progress(now, name, DECODE_SHARE + BUILD_SHARE * f, objects));
             })
             .map_err(LoadError::Decode)?;
         let decoded = now();
@@ -372,10 +373,10 @@ impl LoadJob {
                 AnalysisPhase::RetainedSizes => ("retained sizes", 0.85, 1.0),
             };
             let f = lo + (hi - lo) * (done as f64 / t.max(1) as f64);
-            report(progress(name, base + (1.0 - base) * f));
+            report(meter.progress(now, name, base + (1.0 - base) * f, objects));
         });
         let end = now();
-        Ok((a, decoded - start, end - decoded))
+        Ok((a, decoded - meter.start, end - decoded))
     }
 }
 
